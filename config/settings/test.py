@@ -1,0 +1,9 @@
+"""Test overrides only."""
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import DATABASES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Tests share one connection per thread; persistent connections would outlive the test DB.
+DATABASES["default"]["CONN_MAX_AGE"] = 0

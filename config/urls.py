@@ -1,0 +1,44 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from xinfang.core.views import healthz
+from xinfang.intake import views as intake_views
+from xinfang.intake.api import PetitionCreateApi
+from xinfang.orgs.api import RegionListApi
+from xinfang.tracking import views as tracking_views
+from xinfang.tracking.api import TrackApi
+
+admin.site.site_header = "阳光信访 · 工作台"
+admin.site.site_title = "阳光信访"
+admin.site.index_title = "管理"
+
+api_v1 = [
+    path("petitions", PetitionCreateApi.as_view(), name="petition-create"),
+    path("track/<str:query_code>", TrackApi.as_view(), name="track"),
+    path("regions", RegionListApi.as_view(), name="region-list"),
+]
+
+intake_urls = (
+    [
+        path("", intake_views.home, name="home"),
+        path("submit/", intake_views.submit, name="submit"),
+        path("submit/receipt/", intake_views.receipt, name="receipt"),
+    ],
+    "intake",
+)
+
+urlpatterns = [
+    path("", include(intake_urls)),
+    path("track/", tracking_views.track, name="track"),
+    path("api/v1/", include((api_v1, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,46 @@
+"""Reads for petitions. Every staff read goes through a scoped selector (DESIGN invariant 4)."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from xinfang.cases.models import Case, CaseAccess, CaseEvent, Petitioner
+from xinfang.orgs.selectors import StaffScope, org_scope_q, staff_scope
+
+
+def _visible(scope: StaffScope) -> QuerySet[Case]:
+    if scope.see_all:
+        return Case.objects.all()
+    if scope.is_empty:
+        return Case.objects.none()
+    access = CaseAccess.objects.filter(case=OuterRef("pk")).filter(
+        org_scope_q(scope=scope, prefix="org__")
+    )
+    return Case.objects.filter(Exists(access))
+
+
+def case_list_for_user(*, user: object) -> QuerySet[Case]:
+    """The cases this staff user may see, newest first; empty for anyone without a scope."""
+    return (
+        _visible(staff_scope(user=user))
+        .select_related("petition_type", "region", "register_org", "category")
+        .order_by("-received_at", "-pk")
+    )
+
+
+def case_get_for_user(*, user: object, case_id: int) -> Case | None:
+    """One case if in scope, else None (callers answer 404, never 403: no existence leak)."""
+    return case_list_for_user(user=user).filter(pk=case_id).first()
+
+
+def case_get_by_query_code(*, query_code: str) -> Case | None:
+    code = query_code.strip().upper().replace("-", "").replace(" ", "")
+    return Case.objects.select_related("petition_type", "region").filter(query_code=code).first()
+
+
+def case_public_timeline(*, case: Case) -> QuerySet[CaseEvent]:
+    return case.events.filter(is_public=True).order_by("created_at", "pk")
+
+
+def case_main_petitioner(*, case: Case) -> Petitioner | None:
+    return case.petitioners.filter(is_main=True).order_by("seq").first()

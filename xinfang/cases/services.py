@@ -1,0 +1,243 @@
+"""Writes for petitions. `case_transition` is the only code that changes Case.status."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.utils import timezone
+
+from xinfang.cases.models import (
+    AccessRelation,
+    Attachment,
+    Case,
+    CaseAccess,
+    CaseEvent,
+    EventKind,
+    Petitioner,
+)
+from xinfang.cases.workflow import TRANSITION_PERMS, CaseStatus, can_transition
+from xinfang.catalog.models import Category, PetitionType
+from xinfang.core import crypto
+from xinfang.core.errors import ApplicationError, Conflict, Msg
+from xinfang.orgs.models import Org, Region, User
+from xinfang.orgs.selectors import staff_scope
+
+# Crockford-style alphabet without 0/O, 1/I/L: query codes are read aloud and typed on phones.
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+QUERY_CODE_LENGTH = 10
+SECRET_LENGTH = 8
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+
+@dataclass(frozen=True)
+class PetitionerData:
+    name: str = ""
+    phone: str = ""
+    id_number: str = ""
+    address: str = ""
+    is_main: bool = True
+
+
+@dataclass(frozen=True)
+class UploadedFileData:
+    name: str
+    content: bytes
+    content_type: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """Everything intake has validated, ready to be stored."""
+
+    channel: str
+    petition_type: PetitionType
+    region: Region
+    register_org: Org
+    title: str
+    content: str
+    category: Category | None = None
+    is_anonymous: bool = False
+    is_collective: bool = False
+    involved_count: int = 1
+    consent_publish: bool = False
+    accused_person: str = ""
+    accused_unit: str = ""
+    petitioners: Sequence[PetitionerData] = ()
+    attachments: Sequence[UploadedFileData] = ()
+    idempotency_key: str | None = None
+    request_digest: str = ""
+    received_at: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def random_code(length: int) -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(length))
+
+
+def secret_digest(*, query_code: str, secret: str) -> str:
+    return crypto.blind_index(f"{query_code}:{secret.upper()}", context="case.track_secret")
+
+
+def item_number_allocate(*, org: Org, year: int) -> str:
+    """Next item number for (organ, year), e.g. 430102-XFJ-2026-000042.
+
+    One row per organ and year, incremented in the caller's transaction, so numbers are
+    unique and dense; a rolled-back intake leaves no gap because its increment rolls back too.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO cases_itemcounter (org_id, year, last) VALUES (%s, %s, 0) "
+            "ON CONFLICT (org_id, year) DO NOTHING",
+            [org.pk, year],
+        )
+        cursor.execute(
+            "UPDATE cases_itemcounter SET last = last + 1 WHERE org_id = %s AND year = %s "
+            "RETURNING last",
+            [org.pk, year],
+        )
+        (seq,) = cursor.fetchone()
+    return f"{org.code}-{year}-{seq:06d}"
+
+
+def _petitioner_rows(case: Case, people: Sequence[PetitionerData]) -> list[Petitioner]:
+    rows = []
+    for seq, p in enumerate(people, start=1):
+        rows.append(
+            Petitioner(
+                case=case, seq=seq, is_main=p.is_main, name=p.name, phone=p.phone,
+                address=p.address, id_number=p.id_number,
+                phone_index=crypto.blind_index(p.phone, context="phone") if p.phone else "",
+                id_index=crypto.blind_index(p.id_number, context="id") if p.id_number else "",
+            )
+        )
+    return rows
+
+
+def _attachment_rows(case: Case, files: Sequence[UploadedFileData]) -> list[Attachment]:
+    rows = []
+    for f in files:
+        att = Attachment(
+            case=case, original_name=f.name[:200], content_type=f.content_type,
+            size=len(f.content), sha256=f.sha256,
+        )
+        # Stored under a random name: the citizen's file name may itself carry personal data.
+        att.file.save(f"{secrets.token_hex(16)}", ContentFile(f.content), save=False)
+        rows.append(att)
+    return rows
+
+
+@transaction.atomic
+def case_create(*, data: NewCase) -> tuple[Case, str]:
+    """Store a new petition in status RECEIVED with its people, files, access and first event.
+
+    Returns the case and, for anonymous petitions, the plaintext tracking secret (shown once
+    on the receipt; only its digest is stored).
+    """
+    now = data.received_at or timezone.now()
+    year = timezone.localtime(now).year
+    query_code = random_code(QUERY_CODE_LENGTH)
+    secret = random_code(SECRET_LENGTH) if data.is_anonymous else ""
+    case = Case.objects.create(
+        item_number=item_number_allocate(org=data.register_org, year=year),
+        query_code=query_code,
+        track_secret_digest=secret_digest(query_code=query_code, secret=secret) if secret else "",
+        channel=data.channel, petition_type=data.petition_type, category=data.category,
+        region=data.region, register_org=data.register_org, title=data.title,
+        content=data.content, status=CaseStatus.RECEIVED, status_changed_at=now,
+        received_at=now, is_anonymous=data.is_anonymous, is_collective=data.is_collective,
+        petitioner_count=max(1, len(data.petitioners)), involved_count=data.involved_count,
+        is_confidential_accusation=data.petition_type.kind == "accusation",
+        consent_publish=data.consent_publish and data.petition_type.kind != "accusation",
+        accused_person=data.accused_person, accused_unit=data.accused_unit,
+        idempotency_key=data.idempotency_key, request_digest=data.request_digest,
+    )
+    Petitioner.objects.bulk_create(_petitioner_rows(case, data.petitioners))
+    if data.attachments:
+        Attachment.objects.bulk_create(_attachment_rows(case, data.attachments))
+    CaseAccess.objects.create(case=case, org=data.register_org, relation=AccessRelation.REGISTER)
+    CaseEvent.objects.create(
+        case=case, kind=EventKind.RECEIVED, to_status=CaseStatus.RECEIVED, is_public=True,
+        actor_org=data.register_org, payload={"channel": data.channel, **data.extra},
+        created_at=now,
+    )
+    return case, secret
+
+
+def _require_staff_perm(case: Case, actor: User, to: CaseStatus) -> Org | None:
+    """The actor's acting unit for this move, or an error if the actor may not make it."""
+    scope = staff_scope(user=actor)
+    perm = TRANSITION_PERMS.get(to)
+    if perm is None or perm not in scope.perms:
+        raise ApplicationError(
+            Msg("您没有执行此操作的权限。", "You are not permitted to do this."),
+            code="forbidden",
+        )
+    orgs = set(CaseAccess.objects.filter(case=case).values_list("org_id", flat=True))
+    acting = sorted(orgs & scope.org_ids)
+    if not (scope.see_all or acting):
+        raise ApplicationError(Msg("未找到该信访件。", "Case not found."), code="not_found")
+    return Org.objects.get(pk=acting[0]) if acting else None
+
+
+@transaction.atomic
+def case_transition(
+    *, case: Case, to: CaseStatus, actor: User | None, reason: str = "",
+    actor_org: Org | None = None, payload: dict[str, Any] | None = None, public: bool = True,
+    at: datetime | None = None,
+) -> Case:
+    """Move `case` to `to`: check the table and the actor, compare-and-set, append the event.
+
+    `actor=None` is the system itself (timers, imports); every human move names its actor.
+    `at` is only for imports of historical records; live moves happen now.
+    """
+    current = CaseStatus(case.status)
+    if not can_transition(current, to):
+        raise InvalidTransition(
+            Msg("当前状态（{a}）不能变更为“{b}”。", "Cannot move from {a} to {b}.").format(
+                a=current.label, b=to.label
+            )
+        )
+    if actor is not None:
+        actor_org = actor_org or _require_staff_perm(case, actor, to)
+    now = at or timezone.now()
+    changes: dict[str, Any] = {"status": to, "status_changed_at": now}
+    if to == CaseStatus.REGISTERED:
+        changes["registered_at"] = now
+    updated = Case.objects.filter(pk=case.pk, status=current).update(**changes)
+    if updated != 1:  # someone else moved it first; their event stands, ours is refused
+        raise InvalidTransition(
+            Msg("该信访件已被他人处理，请刷新后重试。", "The case changed meanwhile; reload.")
+        )
+    CaseEvent.objects.create(
+        case=case, kind=EventKind.STATUS, from_status=current, to_status=to, actor=actor,
+        actor_org=actor_org, reason=reason, payload=payload or {}, is_public=public,
+        created_at=now,
+    )
+    case.refresh_from_db()
+    return case
+
+
+def case_register(*, case: Case, actor: User, reason: str = "") -> Case:
+    """T2: a registrar registers a received petition in the system (信访工作条例 Art. 21–23)."""
+    return case_transition(case=case, to=CaseStatus.REGISTERED, actor=actor, reason=reason)
+
+
+def case_event_append(
+    *, case: Case, kind: EventKind, payload: dict[str, Any], actor: User | None = None,
+    actor_org: Org | None = None, reason: str = "", public: bool = False,
+) -> CaseEvent:
+    """Record a non-status event (a suggestion, a note) on the case's log."""
+    return CaseEvent.objects.create(
+        case=case, kind=kind, payload=payload, actor=actor, actor_org=actor_org, reason=reason,
+        is_public=public, created_at=timezone.now(),
+    )

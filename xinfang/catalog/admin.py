@@ -1,0 +1,83 @@
+from django.contrib import admin
+from import_export import fields, resources
+from import_export.admin import ImportExportModelAdmin
+from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
+
+from xinfang.catalog.models import Category, DeadlineProfile, DispatchRule, PetitionType
+from xinfang.orgs.models import Org, Region
+
+
+class CategoryResource(resources.ModelResource):
+    parent = fields.Field(attribute="parent", column_name="parent",
+                          widget=ForeignKeyWidget(Category, field="code"))
+
+    class Meta:
+        model = Category
+        import_id_fields = ("code",)
+        fields = ("code", "name", "level", "parent", "keywords", "is_active", "valid_from",
+                  "valid_to")
+
+
+class PetitionTypeResource(resources.ModelResource):
+    handling_profile = fields.Field(attribute="handling_profile", column_name="handling_profile",
+                                    widget=ForeignKeyWidget(DeadlineProfile, field="code"))
+
+    class Meta:
+        model = PetitionType
+        import_id_fields = ("code",)
+        fields = ("code", "name", "name_en", "kind", "description", "handling_profile",
+                  "sort_order", "is_active")
+
+
+class DeadlineProfileResource(resources.ModelResource):
+    class Meta:
+        model = DeadlineProfile
+        import_id_fields = ("code",)
+        fields = ("code", "name", "amount", "unit", "legal_basis", "description")
+
+
+class DispatchRuleResource(resources.ModelResource):
+    category = fields.Field(attribute="category", column_name="category",
+                            widget=ForeignKeyWidget(Category, field="code"))
+    region = fields.Field(attribute="region", column_name="region",
+                          widget=ForeignKeyWidget(Region, field="code"))
+    lead_org = fields.Field(attribute="lead_org", column_name="lead_org",
+                            widget=ForeignKeyWidget(Org, field="code"))
+    co_orgs = fields.Field(attribute="co_orgs", column_name="co_orgs",
+                           widget=ManyToManyWidget(Org, field="code", separator="|"))
+
+    class Meta:
+        model = DispatchRule
+        import_id_fields = ("category", "region")
+        fields = ("category", "region", "lead_org", "co_orgs", "note", "is_active")
+
+
+@admin.register(Category)
+class CategoryAdmin(ImportExportModelAdmin):
+    resource_classes = [CategoryResource]
+    list_display = ("code", "name", "level", "parent", "is_active")
+    list_filter = ("level", "is_active")
+    search_fields = ("code", "name", "keywords")
+    raw_id_fields = ("parent",)
+
+
+@admin.register(DeadlineProfile)
+class DeadlineProfileAdmin(ImportExportModelAdmin):
+    resource_classes = [DeadlineProfileResource]
+    list_display = ("code", "name", "amount", "unit", "legal_basis")
+
+
+@admin.register(PetitionType)
+class PetitionTypeAdmin(ImportExportModelAdmin):
+    resource_classes = [PetitionTypeResource]
+    list_display = ("code", "name", "name_en", "kind", "handling_profile", "sort_order",
+                    "is_active")
+
+
+@admin.register(DispatchRule)
+class DispatchRuleAdmin(ImportExportModelAdmin):
+    resource_classes = [DispatchRuleResource]
+    list_display = ("category", "region", "lead_org", "is_active")
+    list_filter = ("is_active",)
+    raw_id_fields = ("category", "region", "lead_org")
+    filter_horizontal = ("co_orgs",)

@@ -1,0 +1,92 @@
+"""The one intake service every channel calls (DESIGN §5): validate, store, enqueue follow-up."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from xinfang.cases.models import Case
+from xinfang.cases.services import NewCase, UploadedFileData, case_create
+from xinfang.cases.tasks import case_suggest_route
+from xinfang.core.errors import ApplicationError, Conflict, FieldErrors
+from xinfang.intake import messages as m
+from xinfang.intake.validation import ValidPetition, validate_petition
+from xinfang.orgs.selectors import bureau_for_region
+
+_KEY_RE = re.compile(r"^[\x21-\x7e]{1,128}$")
+
+
+@dataclass(frozen=True)
+class Receipt:
+    case: Case
+    created: bool
+    secret: str = ""  # only on first creation of an anonymous petition
+
+
+def request_digest(data: Any) -> str:
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _check_key(key: str | None) -> None:
+    if key is not None and not _KEY_RE.match(key):
+        raise FieldErrors({"Idempotency-Key": [m.IDEMPOTENCY_KEY]})
+
+
+def _replay(key: str, digest: str) -> Receipt | None:
+    existing = Case.objects.filter(idempotency_key=key).first()
+    if existing is None:
+        return None
+    if existing.request_digest and existing.request_digest != digest:
+        raise Conflict(m.IDEMPOTENCY_REUSED, code="idempotency_conflict")
+    return Receipt(case=existing, created=False)
+
+
+def _new_case(valid: ValidPetition, *, channel: str, key: str | None, digest: str,
+              extra_files: list[UploadedFileData]) -> NewCase:
+    register_org = bureau_for_region(region=valid.region)
+    if register_org is None:
+        raise ApplicationError(m.NO_RECEIVER, code="no_receiver")
+    return NewCase(
+        channel=channel, petition_type=valid.petition_type, region=valid.region,
+        register_org=register_org, title=valid.title, content=valid.content,
+        category=valid.category, is_anonymous=valid.anonymous,
+        is_collective=len(valid.petitioners) > 1, involved_count=valid.involved_count,
+        consent_publish=valid.consent_publish, accused_person=valid.accused_person,
+        accused_unit=valid.accused_unit, petitioners=valid.petitioners,
+        attachments=[*valid.files, *extra_files], idempotency_key=key, request_digest=digest,
+    )
+
+
+def petition_submit(
+    *, channel: str, data: Any, idempotency_key: str | None = None,
+    files: list[UploadedFileData] | None = None,
+) -> Receipt:
+    """Accept a petition from any channel, exactly once per idempotency key.
+
+    Returns only after the row is committed (DESIGN invariant 1). A key seen before returns
+    the stored petition (created=False); the same key with a different body is a conflict.
+    """
+    _check_key(idempotency_key)
+    digest = request_digest(data)
+    if idempotency_key and (replay := _replay(idempotency_key, digest)):
+        return replay
+    valid = validate_petition(data)
+    new = _new_case(valid, channel=channel, key=idempotency_key, digest=digest,
+                    extra_files=files or [])
+    try:
+        with transaction.atomic():
+            case, secret = case_create(data=new)
+            # Enqueued inside the transaction: the job exists if and only if the case does.
+            case_suggest_route.enqueue(case_id=case.pk)
+    except IntegrityError:
+        # A concurrent request with the same key won the race; answer with its petition.
+        if idempotency_key and (replay := _replay(idempotency_key, digest)):
+            return replay
+        raise
+    return Receipt(case=case, created=True, secret=secret)

@@ -1,0 +1,268 @@
+"""One validator for every channel: the API and the web form both run PetitionInput.
+
+DRF does the structural checks (types, lengths, required); the domain checks (phone, ID
+check digit, region, category, petition type) live in `validate_*` methods. Errors come
+out as {"field" or "parent.field": [Msg, …]} so each channel can show both languages.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import filetype
+from django.conf import settings
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
+
+from xinfang.cases.services import PetitionerData, UploadedFileData
+from xinfang.catalog.models import Category, PetitionType
+from xinfang.catalog.selectors import category_get, petition_type_get
+from xinfang.core import validators as v
+from xinfang.core.errors import FieldErrors, Msg
+from xinfang.intake import messages as m
+from xinfang.orgs.models import Region
+from xinfang.orgs.selectors import region_get
+
+TITLE_MIN, TITLE_MAX = 4, 100
+CONTENT_MIN, CONTENT_MAX = 10, 5000
+MAX_CO_PETITIONERS = 50
+
+ALLOWED_MIME = {
+    "image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+_CUSTOM: dict[str, Msg] = {}
+
+
+def _fail(msg: Msg) -> serializers.ValidationError:
+    """A ValidationError whose code finds its bilingual message again after DRF flattens it."""
+    code = f"msg:{msg.en}"
+    _CUSTOM[code] = msg
+    return serializers.ValidationError(msg.zh, code=code)
+
+
+class PersonInput(serializers.Serializer):  # type: ignore[type-arg]
+    name = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def validate_phone(self, value: str) -> str:
+        phone = v.normalize_phone(value)
+        if phone and (msg := v.check_phone(phone)):
+            raise _fail(msg)
+        return phone
+
+    def validate_id_number(self, value: str) -> str:
+        number = v.normalize_id_number(value)
+        if number and (msg := v.check_id_number(number)):
+            raise _fail(msg)
+        return number
+
+
+class AttachmentInput(serializers.Serializer):  # type: ignore[type-arg]
+    filename = serializers.CharField(max_length=200)
+    content_base64 = serializers.CharField()
+
+
+class PetitionInput(serializers.Serializer):  # type: ignore[type-arg]
+    title = serializers.CharField(min_length=TITLE_MIN, max_length=TITLE_MAX)
+    content = serializers.CharField(min_length=CONTENT_MIN, max_length=CONTENT_MAX)
+    petition_type = serializers.CharField(max_length=32)
+    region_code = serializers.CharField(max_length=12)
+    category_code = serializers.CharField(max_length=6, required=False, allow_blank=True)
+    petitioner = PersonInput(required=False)
+    co_petitioners = PersonInput(many=True, required=False, max_length=MAX_CO_PETITIONERS)
+    anonymous = serializers.BooleanField(default=False)
+    consent_publish = serializers.BooleanField(default=False)
+    accused_person = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    accused_unit = serializers.CharField(max_length=128, required=False, allow_blank=True)
+    involved_count = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False)
+    attachments = AttachmentInput(many=True, required=False)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            unknown = set(data) - set(self.fields)
+            if unknown:
+                raise serializers.ValidationError(
+                    {k: [ErrorDetail("unknown", code="unknown_field")] for k in sorted(unknown)}
+                )
+        return super().to_internal_value(data)
+
+    def validate_petition_type(self, value: str) -> PetitionType:
+        ptype = petition_type_get(code=value.strip())
+        if ptype is None:
+            raise _fail(m.PETITION_TYPE_UNKNOWN)
+        return ptype
+
+    def validate_region_code(self, value: str) -> Region:
+        region = region_get(code=value)
+        if region is None:
+            raise _fail(m.REGION_UNKNOWN)
+        if not region.code.startswith(settings.XINFANG_PROVINCE):
+            raise _fail(m.REGION_OUTSIDE)
+        return region
+
+    def validate_category_code(self, value: str) -> Category | None:
+        if not value:
+            return None
+        category = category_get(code=value.strip())
+        if category is None:
+            raise _fail(m.CATEGORY_UNKNOWN)
+        return category
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        person = attrs.get("petitioner") or {}
+        if not attrs.get("anonymous"):
+            errors: dict[str, Any] = {}
+            if not person.get("name"):
+                errors["name"] = [_fail(m.NAME_REQUIRED).detail[0]]  # type: ignore[index]
+            if not person.get("phone"):
+                errors["phone"] = [_fail(m.PHONE_REQUIRED).detail[0]]  # type: ignore[index]
+            if errors:
+                raise serializers.ValidationError({"petitioner": errors})
+        attrs["files"] = decode_attachments(attrs.pop("attachments", []))
+        return attrs
+
+
+@dataclass(frozen=True)
+class RawFile:
+    name: str
+    content: bytes
+
+
+def check_file(raw: RawFile) -> UploadedFileData | Msg:
+    """Accept a file only if its bytes (not its name or declared type) are an allowed type."""
+    limit = settings.XINFANG_ATTACHMENT_MAX_BYTES
+    if not raw.content:
+        return m.FILE_EMPTY
+    if len(raw.content) > limit:
+        return m.FILE_SIZE.format(mb=limit // (1024 * 1024))
+    kind = filetype.guess(raw.content[:8192])
+    if kind is None or kind.mime not in ALLOWED_MIME:
+        return m.FILE_TYPE
+    digest = hashlib.sha256(raw.content).hexdigest()
+    return UploadedFileData(name=raw.name, content=raw.content, content_type=kind.mime, sha256=digest)
+
+
+def check_files(raws: list[RawFile]) -> list[UploadedFileData]:
+    """Validated files, or FieldErrors under "attachments"."""
+    limit = settings.XINFANG_ATTACHMENT_MAX_COUNT
+    if len(raws) > limit:
+        raise FieldErrors({"attachments": [m.FILE_COUNT.format(n=limit)]})
+    files: list[UploadedFileData] = []
+    errors: list[Msg] = []
+    for raw in raws:
+        result = check_file(raw)
+        if isinstance(result, Msg):
+            errors.append(Msg(f"{raw.name}：{result.zh}", f"{raw.name}: {result.en}"))
+        else:
+            files.append(result)
+    if errors:
+        raise FieldErrors({"attachments": errors})
+    return files
+
+
+def decode_attachments(items: list[dict[str, str]]) -> list[UploadedFileData]:
+    raws = []
+    for item in items:
+        try:
+            content = base64.b64decode(item["content_base64"], validate=True)
+        except (binascii.Error, ValueError):
+            raise serializers.ValidationError({"attachments": [_fail(m.FILE_BASE64).detail[0]]})  # type: ignore[index]
+        raws.append(RawFile(item["filename"], content))
+    try:
+        return check_files(raws)
+    except FieldErrors as exc:
+        raise serializers.ValidationError(
+            {"attachments": [_fail(msg).detail[0] for msg in exc.errors["attachments"]]}  # type: ignore[index]
+        ) from exc
+
+
+def _to_msg(detail: ErrorDetail, field: str, serializer_field: Any) -> Msg:
+    code = str(detail.code)
+    if code in _CUSTOM:
+        return _CUSTOM[code]
+    template = m.GENERIC.get(code, m.GENERIC["invalid"])
+    label = m.FIELD_LABELS.get(field.rsplit(".", 1)[-1], Msg(field, field))
+    limit = ""
+    for attr in ("max_length", "min_length", "max_value", "min_value"):
+        if code == attr:
+            limit = str(getattr(serializer_field, attr, "") or "")
+    return Msg(
+        template.zh.format(field=label.zh, limit=limit),
+        template.en.format(field=label.en, limit=limit),
+    )
+
+
+def flatten_errors(errors: Any, serializer: Any, prefix: str = "") -> dict[str, list[Msg]]:
+    """DRF's nested error structure → {"petitioner.phone": [Msg]} with bilingual text."""
+    out: dict[str, list[Msg]] = {}
+    if isinstance(errors, Mapping):
+        for key, value in errors.items():
+            name = "_" if key == "non_field_errors" else key
+            path = f"{prefix}{name}"
+            child = _child(serializer, key)
+            for sub_key, msgs in flatten_errors(value, child, f"{path}.").items():
+                out.setdefault(sub_key, []).extend(msgs)
+            if isinstance(value, list) and value and isinstance(value[0], ErrorDetail):
+                out[path] = [_to_msg(d, path, child) for d in value]
+    elif isinstance(errors, list):
+        for index, item in enumerate(errors):
+            if isinstance(item, Mapping) and item:
+                out.update(flatten_errors(item, _child(serializer, "__item__"), f"{prefix}{index}."))
+    return out
+
+
+def _child(serializer: Any, key: str) -> Any:
+    if serializer is None:
+        return None
+    if key == "__item__":
+        return getattr(serializer, "child", None)
+    fields = getattr(serializer, "fields", None)
+    if fields is None and hasattr(serializer, "child"):
+        fields = getattr(serializer.child, "fields", None)
+    return fields.get(key) if fields is not None else None
+
+
+@dataclass(frozen=True)
+class ValidPetition:
+    petition_type: PetitionType
+    region: Region
+    category: Category | None
+    title: str
+    content: str
+    anonymous: bool
+    consent_publish: bool
+    accused_person: str
+    accused_unit: str
+    involved_count: int
+    petitioners: list[PetitionerData]
+    files: list[UploadedFileData]
+
+
+def validate_petition(data: Any) -> ValidPetition:
+    """Validate raw input from any channel; raises FieldErrors listing every problem."""
+    serializer = PetitionInput(data=data)
+    if not serializer.is_valid():
+        raise FieldErrors(flatten_errors(serializer.errors, serializer))
+    d = serializer.validated_data
+    people: list[PetitionerData] = []
+    if not d["anonymous"]:
+        main = d.get("petitioner") or {}
+        people.append(PetitionerData(**main, is_main=True))
+        people += [PetitionerData(**p, is_main=False) for p in d.get("co_petitioners", [])]
+    return ValidPetition(
+        petition_type=d["petition_type"], region=d["region_code"],
+        category=d.get("category_code"), title=d["title"].strip(), content=d["content"].strip(),
+        anonymous=d["anonymous"], consent_publish=d["consent_publish"],
+        accused_person=d.get("accused_person", ""), accused_unit=d.get("accused_unit", ""),
+        involved_count=d.get("involved_count") or max(1, len(people)),
+        petitioners=people, files=d["files"],
+    )

@@ -1,0 +1,87 @@
+"""The citizen web form (mobile-first) and its receipt page."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from xinfang.cases.models import Channel
+from xinfang.catalog.selectors import petition_type_list
+from xinfang.core.errors import ApplicationError, FieldErrors
+from xinfang.intake.services import petition_submit
+from xinfang.intake.validation import CONTENT_MAX, TITLE_MAX, RawFile, check_files
+
+_PERSON_FIELDS = ("name", "phone", "id_number", "address")
+_RECEIPT_SESSION_KEY = "xinfang_receipt"
+
+
+def _form_data(post: Any) -> dict[str, Any]:
+    """The POSTed form in the API's shape, so one validator serves both channels."""
+    data: dict[str, Any] = {
+        key: post.get(key, "")
+        for key in ("title", "content", "petition_type", "region_code", "category_code",
+                    "accused_person", "accused_unit")
+    }
+    data["anonymous"] = post.get("anonymous") == "on"
+    data["consent_publish"] = post.get("consent_publish") == "on"
+    if not data["anonymous"]:
+        data["petitioner"] = {key: post.get(key, "") for key in _PERSON_FIELDS}
+    return data
+
+
+def _field_errors(exc: FieldErrors) -> dict[str, list[str]]:
+    # "petitioner.phone" is shown under the form's "phone" input.
+    return {key.rsplit(".", 1)[-1]: [str(msg) for msg in msgs] for key, msgs in exc.errors.items()}
+
+
+def _render_form(request: HttpRequest, *, errors: dict[str, list[str]] | None = None,
+                 status: int = 200) -> HttpResponse:
+    context = {
+        "types": petition_type_list(),
+        "values": request.POST if request.method == "POST" else {},
+        "errors": errors or {},
+        "form_token": request.POST.get("form_token") or uuid.uuid4().hex,
+        "title_max": TITLE_MAX,
+        "content_max": CONTENT_MAX,
+    }
+    return render(request, "intake/submit.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def submit(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _render_form(request)
+    try:
+        raws = [RawFile(f.name or "file", f.read()) for f in request.FILES.getlist("attachments")]
+        files = check_files(raws)
+        receipt = petition_submit(
+            channel=Channel.WEB, data=_form_data(request.POST), files=files,
+            # The form's hidden token makes a double-tapped "submit" one petition, not two.
+            idempotency_key=f"web:{request.POST.get('form_token', '')}"[:128] or None,
+        )
+    except FieldErrors as exc:
+        return _render_form(request, errors=_field_errors(exc), status=400)
+    except ApplicationError as exc:
+        return _render_form(request, errors={"_": [str(exc.message)]}, status=400)
+    request.session[_RECEIPT_SESSION_KEY] = {
+        "item_number": receipt.case.item_number,
+        "query_code": receipt.case.query_code,
+        "secret": receipt.secret or request.session.get(_RECEIPT_SESSION_KEY, {}).get("secret", ""),
+        "anonymous": receipt.case.is_anonymous,
+    }
+    return redirect("intake:receipt")
+
+
+def receipt(request: HttpRequest) -> HttpResponse:
+    data = request.session.get(_RECEIPT_SESSION_KEY)
+    if not data:
+        return redirect("intake:submit")
+    return render(request, "intake/receipt.html", {"receipt": data})
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "intake/home.html", {"types": petition_type_list()})

@@ -1,0 +1,122 @@
+"""Reads for regions, units and what a staff user may see and do."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from xinfang.orgs.models import Membership, Org, OrgKind, Region
+from xinfang.orgs.permissions import REGIONAL_ROLES, ROLE_PERMS, Perm, Role
+
+_REGION_TTL_SECONDS = 300
+_region_cache: dict[str, tuple[float, Region | None]] = {}
+
+
+def region_get(*, code: str) -> Region | None:
+    """Region by division code (6 or 9 digits; 2/4-digit prefixes are padded).
+
+    Cached per process for a few minutes: intake looks a region up on every submission and
+    divisions change a few times a year.
+    """
+    code = code.strip()
+    if code.isdigit() and len(code) in (2, 4):
+        code = code.ljust(6, "0")
+    hit = _region_cache.get(code)
+    now = time.monotonic()
+    if hit and now - hit[0] < _REGION_TTL_SECONDS:
+        return hit[1]
+    region = Region.objects.filter(code=code).first()
+    _region_cache[code] = (now, region)
+    return region
+
+
+def region_cache_clear() -> None:
+    _region_cache.clear()
+
+
+def region_children(*, parent_code: str | None) -> QuerySet[Region]:
+    if not parent_code:
+        return Region.objects.filter(parent__isnull=True)
+    return Region.objects.filter(parent__code=parent_code)
+
+
+def region_ancestors(*, region: Region) -> list[Region]:
+    """The region and its ancestors, nearest first (at most four levels)."""
+    chain = [region]
+    while chain[-1].parent_id is not None:
+        parent = chain[-1].parent
+        assert parent is not None
+        chain.append(parent)
+    return chain
+
+
+def bureau_for_region(*, region: Region) -> Org | None:
+    """The petition bureau responsible for a region: the nearest one up the division chain."""
+    chain = region_ancestors(region=region)
+    bureaus = {
+        o.region_id: o
+        for o in Org.objects.filter(
+            kind=OrgKind.PETITION_BUREAU, is_active=True, region__in=chain
+        ).order_by("code")
+    }
+    for r in chain:
+        if r.pk in bureaus:
+            return bureaus[r.pk]
+    return None
+
+
+@dataclass(frozen=True)
+class StaffScope:
+    """What one staff user may see: units in person, plus whole regions for regional roles."""
+
+    org_ids: frozenset[int]
+    region_prefixes: frozenset[str]
+    perms: frozenset[Perm]
+    see_all: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.see_all or self.org_ids or self.region_prefixes)
+
+
+def staff_scope(*, user: object) -> StaffScope:
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return StaffScope(frozenset(), frozenset(), frozenset())
+    if getattr(user, "is_superuser", False):
+        return StaffScope(frozenset(), frozenset(), frozenset(Perm), see_all=True)
+    memberships = Membership.objects.filter(
+        user=user, is_active=True, org__is_active=True
+    ).select_related("org__region")
+    org_ids: set[int] = set()
+    prefixes: set[str] = set()
+    perms: set[Perm] = set()
+    for m in memberships:
+        role = Role(m.role)
+        perms |= ROLE_PERMS[role]
+        if Perm.CASE_VIEW not in ROLE_PERMS[role]:
+            continue
+        org_ids.add(m.org_id)
+        # A bureau's staff, and supervisors anywhere, follow cases in the unit's whole region.
+        if role in REGIONAL_ROLES or m.org.kind == OrgKind.PETITION_BUREAU:
+            prefixes.add(m.org.region.prefix)
+    return StaffScope(frozenset(org_ids), frozenset(prefixes), frozenset(perms))
+
+
+def org_scope_q(*, scope: StaffScope, prefix: str = "") -> Q:
+    """A Q over Org (or over a relation to it, via `prefix`) matching the scope's units."""
+    if scope.see_all:
+        return Q()
+    q = Q(**{f"{prefix}pk__in": list(scope.org_ids)})
+    for p in sorted(scope.region_prefixes):
+        q |= Q(**{f"{prefix}region__code__startswith": p})
+    return q
+
+
+def user_has_perm(*, user: object, perm: Perm) -> bool:
+    return perm in staff_scope(user=user).perms
+
+
+def org_subtree(*, org: Org) -> QuerySet[Org]:
+    return Org.objects.filter(path__startswith=org.path)

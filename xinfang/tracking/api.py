@@ -1,0 +1,51 @@
+"""GET /api/v1/track/{query_code}?verify=… — public progress for the petitioner."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from xinfang.tracking.services import track_lookup
+from xinfang.tracking.views import client_key
+
+
+class TrackApi(APIView):
+    authentication_classes: list[Any] = []
+
+    class OutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+        item_number = serializers.CharField(source="case.item_number")
+        query_code = serializers.CharField(source="case.query_code")
+        title = serializers.CharField(source="case.title")
+        received_at = serializers.DateTimeField(source="case.received_at")
+        status = serializers.CharField(source="case.status")
+        status_zh = serializers.CharField()
+        status_en = serializers.CharField()
+        timeline = serializers.ListField(child=serializers.DictField())
+
+    @extend_schema(
+        operation_id="petition_track",
+        summary="Track a petition 查询办理进度",
+        parameters=[
+            OpenApiParameter(
+                "verify", str, OpenApiParameter.QUERY, required=True,
+                description="Last four digits of the phone, or the receipt secret if anonymous.",
+            )
+        ],
+        responses={200: OutputSerializer},
+    )
+    def get(self, request: Request, query_code: str) -> Response:
+        view = track_lookup(
+            query_code=query_code, factor=request.query_params.get("verify", ""),
+            client=client_key(request),
+        )
+        data = self.OutputSerializer(view).data
+        data["timeline"] = [
+            {"at": e.at.isoformat(), "status": e.status, "zh": e.label_zh, "en": e.label_en}
+            for e in view.timeline
+        ]
+        return Response(data)
