@@ -87,13 +87,18 @@ class PetitionInput(serializers.Serializer):  # type: ignore[type-arg]
     attachments = AttachmentInput(many=True, required=False)
 
     def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            unknown = set(data) - set(self.fields)
-            if unknown:
-                raise serializers.ValidationError(
-                    {k: [ErrorDetail("unknown", code="unknown_field")] for k in sorted(unknown)}
-                )
-        return super().to_internal_value(data)
+        # Unknown fields are refused (a typo must not silently drop data) and reported
+        # together with every other problem, not one at a time.
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, Mapping) else []
+        errors = {k: [ErrorDetail("unknown", code="unknown_field")] for k in unknown}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            detail = exc.detail if isinstance(exc.detail, dict) else {"_": exc.detail}
+            raise serializers.ValidationError({**errors, **detail}) from exc
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
 
     def validate_petition_type(self, value: str) -> PetitionType:
         ptype = petition_type_get(code=value.strip())

@@ -35,7 +35,11 @@ def _form_data(post: Any) -> dict[str, Any]:
 
 def _field_errors(exc: FieldErrors) -> dict[str, list[str]]:
     # "petitioner.phone" is shown under the form's "phone" input.
-    return {key.rsplit(".", 1)[-1]: [str(msg) for msg in msgs] for key, msgs in exc.errors.items()}
+    out: dict[str, list[str]] = {}
+    for key, msgs in exc.errors.items():
+        name = key.rsplit(".", 1)[-1]
+        out.setdefault("form" if name == "_" else name, []).extend(str(msg) for msg in msgs)
+    return out
 
 
 def _render_form(request: HttpRequest, *, errors: dict[str, list[str]] | None = None,
@@ -66,7 +70,7 @@ def submit(request: HttpRequest) -> HttpResponse:
     except FieldErrors as exc:
         return _render_form(request, errors=_field_errors(exc), status=400)
     except ApplicationError as exc:
-        return _render_form(request, errors={"_": [str(exc.message)]}, status=400)
+        return _render_form(request, errors={"form": [str(exc.message)]}, status=400)
     request.session[_RECEIPT_SESSION_KEY] = {
         "item_number": receipt.case.item_number,
         "query_code": receipt.case.query_code,

@@ -14,6 +14,13 @@ from xinfang.tracking.services import track_lookup
 from xinfang.tracking.views import client_key
 
 
+class TimelineEntrySerializer(serializers.Serializer):  # type: ignore[type-arg]
+    at = serializers.DateTimeField()
+    status = serializers.CharField()
+    zh = serializers.CharField(source="label_zh")
+    en = serializers.CharField(source="label_en")
+
+
 class TrackApi(APIView):
     authentication_classes: list[Any] = []
 
@@ -25,7 +32,7 @@ class TrackApi(APIView):
         status = serializers.CharField(source="case.status")
         status_zh = serializers.CharField()
         status_en = serializers.CharField()
-        timeline = serializers.ListField(child=serializers.DictField())
+        timeline = TimelineEntrySerializer(many=True)
 
     @extend_schema(
         operation_id="petition_track",
@@ -43,9 +50,4 @@ class TrackApi(APIView):
             query_code=query_code, factor=request.query_params.get("verify", ""),
             client=client_key(request),
         )
-        data = self.OutputSerializer(view).data
-        data["timeline"] = [
-            {"at": e.at.isoformat(), "status": e.status, "zh": e.label_zh, "en": e.label_en}
-            for e in view.timeline
-        ]
-        return Response(data)
+        return Response(self.OutputSerializer(view).data)

@@ -1,0 +1,75 @@
+# Xinfang — the single entry point. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PORT ?= 8000
+HOST ?= 127.0.0.1
+VENV := .venv
+PY := $(VENV)/bin/python
+UV ?= python3 -m uv
+PG_URL ?= postgres://postgres@127.0.0.1:5432/xinfang
+PYTEST_ARGS ?=
+
+.PHONY: help setup run worker seed test lint typecheck test-sqlite test-postgres test-browser-deps bench-intake messages clean
+
+help: ## Show this help
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	@python3 -m uv --version >/dev/null 2>&1 || { echo "» installing uv (package manager)"; \
+	  python3 -m pip install --quiet --disable-pip-version-check uv; }
+	@echo "» creating the virtual environment in $(VENV)/"
+	$(UV) sync --frozen --python python3.11
+	@touch $@
+
+setup: $(VENV)/.synced ## Create .venv, migrate the database, collect static files
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	@echo "» set-up done (database: $${DATABASE_URL:-SQLite under ./var/})"
+
+seed: setup ## Seed the Hunan demo (regions, units, accounts, petitions)
+	$(PY) manage.py seed_demo
+
+run: seed ## Set up, seed the demo and start web server + worker on $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) bin/run
+
+worker: setup ## Start the background worker alone
+	$(PY) manage.py db_worker --queue-name '*'
+
+lint: $(VENV)/.synced ## ruff lint + format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.synced ## mypy
+	$(VENV)/bin/mypy .
+
+test-browser-deps: ## Install Debian's chromium for the browser tests (needs root)
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "» installing chromium from Debian"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    || echo "!! could not install chromium: browser tests will be skipped"; \
+	fi
+
+test-sqlite: $(VENV)/.synced
+	@echo "» pytest on SQLite"
+	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
+
+test-postgres: $(VENV)/.synced
+	@echo "» pytest on PostgreSQL ($(PG_URL))"
+	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
+
+test: $(VENV)/.synced test-browser-deps ## ruff, mypy, migrations check, pytest on SQLite then PostgreSQL
+	$(MAKE) lint
+	$(MAKE) typecheck
+	$(PY) manage.py makemigrations --check --dry-run
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+bench-intake: $(VENV)/.synced ## Intake benchmark: gunicorn on PostgreSQL under concurrent load
+	$(PY) bench/intake/run.py
+
+messages: $(VENV)/.synced ## Recompile the English translation catalogue
+	$(PY) manage.py compile_catalogues
+
+clean: ## Remove the virtual environment and local data
+	rm -rf $(VENV) var

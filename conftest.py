@@ -1,0 +1,33 @@
+"""Shared test set-up: regions loaded once per test database, media in a temp dir."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from xinfang.catalog.selectors import catalog_cache_clear
+from xinfang.orgs.selectors import region_cache_clear
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """Hunan's divisions (with Changsha's townships) in every test database, loaded once."""
+    from xinfang.orgs.models import Region
+    from xinfang.orgs.services import region_load_divisions
+
+    with django_db_blocker.unblock():
+        if not Region.objects.exists():
+            region_load_divisions(province="43", township_cities=["4301"])
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings: Any, tmp_path: Path) -> Iterator[None]:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    region_cache_clear()
+    catalog_cache_clear()
+    yield
+    region_cache_clear()
+    catalog_cache_clear()
