@@ -161,7 +161,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Xinfang 阳光信访 API",
-    "DESCRIPTION": "Online petitions: intake and tracking. Errors carry per-field messages in zh and en.",
+    "DESCRIPTION": (
+        "Online petitions: intake and tracking. Errors carry per-field messages in zh and en."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -7,3 +7,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # Tests share one connection per thread; persistent connections would outlive the test DB.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "loggers": {"django_tasks": {"level": "WARNING"}},
+}

@@ -15,10 +15,24 @@ from xinfang.core import validators as v
 from xinfang.core.errors import ApplicationError
 
 
-class PetitionerInline(admin.TabularInline):
-    model = Petitioner
+class ReadOnlyInline(admin.TabularInline):
+    """Inlines of a case the user may already see (the parent queryset is scoped)."""
+
     extra = 0
     can_delete = False
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class PetitionerInline(ReadOnlyInline):
+    model = Petitioner
     fields = ("seq", "is_main", "masked_name", "masked_phone", "masked_id", "masked_address")
     readonly_fields = fields
 
@@ -38,46 +52,58 @@ class PetitionerInline(admin.TabularInline):
     def masked_address(self, obj: Petitioner) -> str:
         return v.mask_address(obj.address) if obj.address else ""
 
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
-
-class EventInline(admin.TabularInline):
+class EventInline(ReadOnlyInline):
     model = CaseEvent
-    extra = 0
-    can_delete = False
-    fields = ("created_at", "kind", "from_status", "to_status", "actor", "actor_org", "reason",
-              "payload")
+    fields = (
+        "created_at",
+        "kind",
+        "from_status",
+        "to_status",
+        "actor",
+        "actor_org",
+        "reason",
+        "payload",
+    )
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
-
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(ReadOnlyInline):
     model = Attachment
-    extra = 0
-    can_delete = False
     fields = ("original_name", "content_type", "size", "sha256")
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
-    list_display = ("item_number", "title", "status", "channel", "petition_type", "region",
-                    "received_at")
+    list_display = (
+        "item_number",
+        "title",
+        "status",
+        "channel",
+        "petition_type",
+        "region",
+        "received_at",
+    )
     list_filter = ("status", "channel", "petition_type", "is_anonymous")
     search_fields = ("item_number", "query_code", "title")
     date_hierarchy = "received_at"
     inlines = [PetitionerInline, AttachmentInline, EventInline]
     actions = ["register_selected"]
     list_select_related = ("petition_type", "region")
-    readonly_fields = ("item_number", "query_code", "channel", "status", "received_at",
-                       "registered_at", "register_org", "region", "petition_type", "category",
-                       "accused_org")
+    readonly_fields = (
+        "item_number",
+        "query_code",
+        "channel",
+        "status",
+        "received_at",
+        "registered_at",
+        "register_org",
+        "region",
+        "petition_type",
+        "category",
+        "accused_org",
+    )
     exclude = ("idempotency_key",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
@@ -103,7 +129,7 @@ class CaseAdmin(admin.ModelAdmin):
         done = 0
         for case in queryset.filter(status=CaseStatus.RECEIVED):
             try:
-                case_register(case=case, actor=request.user)  # type: ignore[arg-type]
+                case_register(case=case, actor=request.user)
                 done += 1
             except ApplicationError as exc:
                 self.message_user(request, f"{case}: {exc.message}", messages.ERROR)

@@ -35,7 +35,10 @@ class Case(models.Model):
         "catalog.PetitionType", on_delete=models.PROTECT, verbose_name=_("信访类型")
     )
     category = models.ForeignKey(
-        "catalog.Category", null=True, blank=True, on_delete=models.PROTECT,
+        "catalog.Category",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         verbose_name=_("内容分类"),
     )
     region = models.ForeignKey(
@@ -48,7 +51,10 @@ class Case(models.Model):
     content = models.TextField(_("诉求内容"))
 
     status = models.CharField(
-        _("状态"), max_length=24, choices=CaseStatus.choices, default=CaseStatus.RECEIVED,
+        _("状态"),
+        max_length=24,
+        choices=CaseStatus.choices,
+        default=CaseStatus.RECEIVED,
         editable=False,
     )
     status_changed_at = models.DateTimeField(editable=False)
@@ -65,7 +71,11 @@ class Case(models.Model):
     accused_person = models.CharField(_("被反映人"), max_length=64, blank=True)
     accused_unit = models.CharField(_("被反映单位"), max_length=128, blank=True)
     accused_org = models.ForeignKey(
-        "orgs.Org", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "orgs.Org",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("被反映单位（机构）"),
     )
 

@@ -26,14 +26,20 @@ def case_route_suggest(*, case: Case) -> CaseEvent | None:
     rule = dispatch_lookup(category=case.category, region=case.region)
     if rule is not None:
         payload = {
-            "lead_org": rule.lead_org_id, "lead_org_name": rule.lead_org.name,
+            "lead_org": rule.lead_org_id,
+            "lead_org_name": rule.lead_org.name,
             "co_orgs": list(rule.co_orgs.values_list("pk", flat=True)),
-            "source": "dispatch_catalogue", "rule": rule.pk,
+            "source": "dispatch_catalogue",
+            "rule": rule.pk,
         }
     else:
         fallback = _fallback_government(case)
         if fallback is None:
             return None
-        payload = {"lead_org": fallback.pk, "lead_org_name": fallback.name, "co_orgs": [],
-                   "source": "fallback_government"}
+        payload = {
+            "lead_org": fallback.pk,
+            "lead_org_name": fallback.name,
+            "co_orgs": [],
+            "source": "fallback_government",
+        }
     return case_event_append(case=case, kind=EventKind.ROUTE_SUGGESTED, payload=payload)

@@ -114,8 +114,13 @@ def _petitioner_rows(case: Case, people: Sequence[PetitionerData]) -> list[Petit
     for seq, p in enumerate(people, start=1):
         rows.append(
             Petitioner(
-                case=case, seq=seq, is_main=p.is_main, name=p.name, phone=p.phone,
-                address=p.address, id_number=p.id_number,
+                case=case,
+                seq=seq,
+                is_main=p.is_main,
+                name=p.name,
+                phone=p.phone,
+                address=p.address,
+                id_number=p.id_number,
                 phone_index=crypto.blind_index(p.phone, context="phone") if p.phone else "",
                 id_index=crypto.blind_index(p.id_number, context="id") if p.id_number else "",
             )
@@ -127,8 +132,11 @@ def _attachment_rows(case: Case, files: Sequence[UploadedFileData]) -> list[Atta
     rows = []
     for f in files:
         att = Attachment(
-            case=case, original_name=f.name[:200], content_type=f.content_type,
-            size=len(f.content), sha256=f.sha256,
+            case=case,
+            original_name=f.name[:200],
+            content_type=f.content_type,
+            size=len(f.content),
+            sha256=f.sha256,
         )
         # Stored under a random name: the citizen's file name may itself carry personal data.
         att.file.save(f"{secrets.token_hex(16)}", ContentFile(f.content), save=False)
@@ -151,23 +159,38 @@ def case_create(*, data: NewCase) -> tuple[Case, str]:
         item_number=item_number_allocate(org=data.register_org, year=year),
         query_code=query_code,
         track_secret_digest=secret_digest(query_code=query_code, secret=secret) if secret else "",
-        channel=data.channel, petition_type=data.petition_type, category=data.category,
-        region=data.region, register_org=data.register_org, title=data.title,
-        content=data.content, status=CaseStatus.RECEIVED, status_changed_at=now,
-        received_at=now, is_anonymous=data.is_anonymous, is_collective=data.is_collective,
-        petitioner_count=max(1, len(data.petitioners)), involved_count=data.involved_count,
+        channel=data.channel,
+        petition_type=data.petition_type,
+        category=data.category,
+        region=data.region,
+        register_org=data.register_org,
+        title=data.title,
+        content=data.content,
+        status=CaseStatus.RECEIVED,
+        status_changed_at=now,
+        received_at=now,
+        is_anonymous=data.is_anonymous,
+        is_collective=data.is_collective,
+        petitioner_count=max(1, len(data.petitioners)),
+        involved_count=data.involved_count,
         is_confidential_accusation=data.petition_type.kind == "accusation",
         consent_publish=data.consent_publish and data.petition_type.kind != "accusation",
-        accused_person=data.accused_person, accused_unit=data.accused_unit,
-        idempotency_key=data.idempotency_key, request_digest=data.request_digest,
+        accused_person=data.accused_person,
+        accused_unit=data.accused_unit,
+        idempotency_key=data.idempotency_key,
+        request_digest=data.request_digest,
     )
     Petitioner.objects.bulk_create(_petitioner_rows(case, data.petitioners))
     if data.attachments:
         Attachment.objects.bulk_create(_attachment_rows(case, data.attachments))
     CaseAccess.objects.create(case=case, org=data.register_org, relation=AccessRelation.REGISTER)
     CaseEvent.objects.create(
-        case=case, kind=EventKind.RECEIVED, to_status=CaseStatus.RECEIVED, is_public=True,
-        actor_org=data.register_org, payload={"channel": data.channel, **data.extra},
+        case=case,
+        kind=EventKind.RECEIVED,
+        to_status=CaseStatus.RECEIVED,
+        is_public=True,
+        actor_org=data.register_org,
+        payload={"channel": data.channel, **data.extra},
         created_at=now,
     )
     return case, secret
@@ -191,8 +214,14 @@ def _require_staff_perm(case: Case, actor: User, to: CaseStatus) -> Org | None:
 
 @transaction.atomic
 def case_transition(
-    *, case: Case, to: CaseStatus, actor: User | None, reason: str = "",
-    actor_org: Org | None = None, payload: dict[str, Any] | None = None, public: bool = True,
+    *,
+    case: Case,
+    to: CaseStatus,
+    actor: User | None,
+    reason: str = "",
+    actor_org: Org | None = None,
+    payload: dict[str, Any] | None = None,
+    public: bool = True,
     at: datetime | None = None,
 ) -> Case:
     """Move `case` to `to`: check the table and the actor, compare-and-set, append the event.
@@ -219,8 +248,15 @@ def case_transition(
             Msg("该信访件已被他人处理，请刷新后重试。", "The case changed meanwhile; reload.")
         )
     CaseEvent.objects.create(
-        case=case, kind=EventKind.STATUS, from_status=current, to_status=to, actor=actor,
-        actor_org=actor_org, reason=reason, payload=payload or {}, is_public=public,
+        case=case,
+        kind=EventKind.STATUS,
+        from_status=current,
+        to_status=to,
+        actor=actor,
+        actor_org=actor_org,
+        reason=reason,
+        payload=payload or {},
+        is_public=public,
         created_at=now,
     )
     case.refresh_from_db()
@@ -233,11 +269,23 @@ def case_register(*, case: Case, actor: User, reason: str = "") -> Case:
 
 
 def case_event_append(
-    *, case: Case, kind: EventKind, payload: dict[str, Any], actor: User | None = None,
-    actor_org: Org | None = None, reason: str = "", public: bool = False,
+    *,
+    case: Case,
+    kind: EventKind,
+    payload: dict[str, Any],
+    actor: User | None = None,
+    actor_org: Org | None = None,
+    reason: str = "",
+    public: bool = False,
 ) -> CaseEvent:
     """Record a non-status event (a suggestion, a note) on the case's log."""
     return CaseEvent.objects.create(
-        case=case, kind=kind, payload=payload, actor=actor, actor_org=actor_org, reason=reason,
-        is_public=public, created_at=timezone.now(),
+        case=case,
+        kind=kind,
+        payload=payload,
+        actor=actor,
+        actor_org=actor_org,
+        reason=reason,
+        is_public=public,
+        created_at=timezone.now(),
     )

@@ -8,25 +8,45 @@ from xinfang.orgs.models import Org, Region
 
 
 class CategoryResource(resources.ModelResource):
-    parent = fields.Field(attribute="parent", column_name="parent",
-                          widget=ForeignKeyWidget(Category, field="code"))
+    parent = fields.Field(
+        attribute="parent", column_name="parent", widget=ForeignKeyWidget(Category, field="code")
+    )
 
     class Meta:
         model = Category
         import_id_fields = ("code",)
-        fields = ("code", "name", "level", "parent", "keywords", "is_active", "valid_from",
-                  "valid_to")
+        fields = (
+            "code",
+            "name",
+            "level",
+            "parent",
+            "keywords",
+            "is_active",
+            "valid_from",
+            "valid_to",
+        )
 
 
 class PetitionTypeResource(resources.ModelResource):
-    handling_profile = fields.Field(attribute="handling_profile", column_name="handling_profile",
-                                    widget=ForeignKeyWidget(DeadlineProfile, field="code"))
+    handling_profile = fields.Field(
+        attribute="handling_profile",
+        column_name="handling_profile",
+        widget=ForeignKeyWidget(DeadlineProfile, field="code"),
+    )
 
     class Meta:
         model = PetitionType
         import_id_fields = ("code",)
-        fields = ("code", "name", "name_en", "kind", "description", "handling_profile",
-                  "sort_order", "is_active")
+        fields = (
+            "code",
+            "name",
+            "name_en",
+            "kind",
+            "description",
+            "handling_profile",
+            "sort_order",
+            "is_active",
+        )
 
 
 class DeadlineProfileResource(resources.ModelResource):
@@ -37,14 +57,22 @@ class DeadlineProfileResource(resources.ModelResource):
 
 
 class DispatchRuleResource(resources.ModelResource):
-    category = fields.Field(attribute="category", column_name="category",
-                            widget=ForeignKeyWidget(Category, field="code"))
-    region = fields.Field(attribute="region", column_name="region",
-                          widget=ForeignKeyWidget(Region, field="code"))
-    lead_org = fields.Field(attribute="lead_org", column_name="lead_org",
-                            widget=ForeignKeyWidget(Org, field="code"))
-    co_orgs = fields.Field(attribute="co_orgs", column_name="co_orgs",
-                           widget=ManyToManyWidget(Org, field="code", separator="|"))
+    category = fields.Field(
+        attribute="category",
+        column_name="category",
+        widget=ForeignKeyWidget(Category, field="code"),
+    )
+    region = fields.Field(
+        attribute="region", column_name="region", widget=ForeignKeyWidget(Region, field="code")
+    )
+    lead_org = fields.Field(
+        attribute="lead_org", column_name="lead_org", widget=ForeignKeyWidget(Org, field="code")
+    )
+    co_orgs = fields.Field(
+        attribute="co_orgs",
+        column_name="co_orgs",
+        widget=ManyToManyWidget(Org, field="code", separator="|"),
+    )
 
     class Meta:
         model = DispatchRule
@@ -70,8 +98,15 @@ class DeadlineProfileAdmin(ImportExportModelAdmin):
 @admin.register(PetitionType)
 class PetitionTypeAdmin(ImportExportModelAdmin):
     resource_classes = [PetitionTypeResource]
-    list_display = ("code", "name", "name_en", "kind", "handling_profile", "sort_order",
-                    "is_active")
+    list_display = (
+        "code",
+        "name",
+        "name_en",
+        "kind",
+        "handling_profile",
+        "sort_order",
+        "is_active",
+    )
 
 
 @admin.register(DispatchRule)

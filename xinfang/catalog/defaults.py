@@ -28,12 +28,30 @@ DEADLINE_PROFILES: list[tuple[str, str, int, str, str]] = [
 
 # (code, name, English name, statutory kind, handling profile, description)
 PETITION_TYPES: list[tuple[str, str, str, str, str, str]] = [
-    ("appeal", "申诉求决", "Complaint or request", "appeal", "handle-60d",
-     "反映自身权益受损、请求解决具体问题"),
-    ("suggestion", "建议意见", "Suggestion or opinion", "advice", "handle-60d",
-     "对工作提出意见建议"),
-    ("accusation", "检举控告", "Report or accusation", "accusation", "handle-60d",
-     "检举、揭发、控告违纪违法行为（严格保密）"),
+    (
+        "appeal",
+        "申诉求决",
+        "Complaint or request",
+        "appeal",
+        "handle-60d",
+        "反映自身权益受损、请求解决具体问题",
+    ),
+    (
+        "suggestion",
+        "建议意见",
+        "Suggestion or opinion",
+        "advice",
+        "handle-60d",
+        "对工作提出意见建议",
+    ),
+    (
+        "accusation",
+        "检举控告",
+        "Report or accusation",
+        "accusation",
+        "handle-60d",
+        "检举、揭发、控告违纪违法行为（严格保密）",
+    ),
     ("consultation", "咨询", "Enquiry", "consultation", "fast-10wd", "咨询政策、办事流程"),
     ("praise", "表扬", "Praise", "praise", "fast-10wd", "表扬、感谢"),
 ]
@@ -63,8 +81,11 @@ def taxonomy_rows(path: Path = TAXONOMY_CSV) -> list[tuple[str, str, int, str | 
         n3 = sum(1 for r in rows if r[3] == f"{l2[(a, b)]}00") + 1
         rows.append((f"{l2[(a, b)]}{n3:02d}", c, 3, f"{l2[(a, b)]}00"))
     if "990000" not in {r[0] for r in rows}:
-        rows += [("990000", "其他", 1, None), ("999900", "其他", 2, "990000"),
-                 ("999999", "其他", 3, "999900")]
+        rows += [
+            ("990000", "其他", 1, None),
+            ("999900", "其他", 2, "990000"),
+            ("999999", "其他", 3, "999900"),
+        ]
     return rows
 
 
@@ -73,8 +94,11 @@ def install_categories(category_model: Any, rows: list[tuple[str, str, int, str 
     for code, name, level, parent in rows:
         obj, _ = category_model.objects.update_or_create(
             code=code,
-            defaults={"name": name, "level": level,
-                      "parent": by_code.get(parent) if parent else None},
+            defaults={
+                "name": name,
+                "level": level,
+                "parent": by_code.get(parent) if parent else None,
+            },
         )
         by_code[code] = obj
     return len(rows)
@@ -85,12 +109,18 @@ def install_defaults(category_model: Any, profile_model: Any, type_model: Any) -
     profiles = {}
     for code, name, amount, unit, basis in DEADLINE_PROFILES:
         profiles[code], _ = profile_model.objects.get_or_create(
-            code=code, defaults={"name": name, "amount": amount, "unit": unit,
-                                 "legal_basis": basis},
+            code=code,
+            defaults={"name": name, "amount": amount, "unit": unit, "legal_basis": basis},
         )
     for order, (code, name, name_en, kind, profile, desc) in enumerate(PETITION_TYPES):
         type_model.objects.get_or_create(
             code=code,
-            defaults={"name": name, "name_en": name_en, "kind": kind, "description": desc,
-                      "handling_profile": profiles[profile], "sort_order": order},
+            defaults={
+                "name": name,
+                "name_en": name_en,
+                "kind": kind,
+                "description": desc,
+                "handling_profile": profiles[profile],
+                "sort_order": order,
+            },
         )

@@ -81,7 +81,10 @@ class PetitionType(models.Model):
     kind = models.CharField(_("法定类别"), max_length=16, choices=StatutoryKind.choices)
     description = models.CharField(_("说明"), max_length=200, blank=True)
     handling_profile = models.ForeignKey(
-        DeadlineProfile, on_delete=models.PROTECT, verbose_name=_("办理时限"), null=True,
+        DeadlineProfile,
+        on_delete=models.PROTECT,
+        verbose_name=_("办理时限"),
+        null=True,
         blank=True,
     )
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
@@ -106,9 +109,7 @@ class DispatchRule(models.Model):
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("内容分类")
     )
-    region = models.ForeignKey(
-        "orgs.Region", on_delete=models.PROTECT, verbose_name=_("区划")
-    )
+    region = models.ForeignKey("orgs.Region", on_delete=models.PROTECT, verbose_name=_("区划"))
     lead_org = models.ForeignKey(
         "orgs.Org", on_delete=models.PROTECT, related_name="lead_rules", verbose_name=_("主办单位")
     )

@@ -30,13 +30,13 @@ def catalog_cache_clear() -> None:
 
 
 def category_get(*, code: str) -> Category | None:
-    return _cached(  # type: ignore[no-any-return]
+    return _cached(
         "category", code, lambda: Category.objects.filter(code=code, is_active=True).first()
     )
 
 
 def petition_type_get(*, code: str) -> PetitionType | None:
-    return _cached(  # type: ignore[no-any-return]
+    return _cached(
         "ptype", code, lambda: PetitionType.objects.filter(code=code, is_active=True).first()
     )
 
@@ -56,7 +56,8 @@ def category_ancestors(*, category: Category) -> list[Category]:
     chain = [category]
     while chain[-1].parent_id is not None:
         parent = chain[-1].parent
-        assert parent is not None
+        if parent is None:  # unreachable: parent_id was set
+            break
         chain.append(parent)
     return chain
 
@@ -69,7 +70,8 @@ def dispatch_lookup(*, category: Category | None, region: Region) -> DispatchRul
     """
     regions = region_ancestors(region=region)
     categories: list[Category | None] = [
-        *(category_ancestors(category=category) if category else []), None
+        *(category_ancestors(category=category) if category else []),
+        None,
     ]
     rules = DispatchRule.objects.filter(is_active=True, region__in=regions).select_related(
         "lead_org", "region", "category"

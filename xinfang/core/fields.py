@@ -9,7 +9,7 @@ from django.db import models
 from xinfang.core import crypto
 
 
-class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
+class EncryptedTextField(models.TextField):
     """Stores AES-GCM ciphertext; Python code sees the plaintext.
 
     `context` binds the ciphertext to its column, so a value copied into another encrypted

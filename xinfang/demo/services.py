@@ -21,7 +21,9 @@ from xinfang.orgs.selectors import bureau_for_region
 
 def _leaf_codes() -> dict[str, list[str]]:
     leaves: dict[str, list[str]] = {}
-    for code, top_name in Category.objects.filter(level=3).values_list("code", "parent__parent__name"):
+    for code, top_name in Category.objects.filter(level=3).values_list(
+        "code", "parent__parent__name"
+    ):
         leaves.setdefault(top_name, []).append(code)
     return leaves
 
@@ -54,17 +56,33 @@ def petitions_create(*, count: int, seed: int = 2026, progress: Callable[[str], 
 def _store(gen: generator.Generated, region: Region, rng: random.Random) -> Case:
     valid = validate_petition(gen.data)
     bureau = bureau_for_region(region=region)
-    assert bureau is not None, "demo units must exist before demo petitions"
-    case, _ = case_create(data=NewCase(
-        channel=gen.channel, petition_type=valid.petition_type, region=valid.region,
-        register_org=bureau, title=valid.title, content=valid.content,
-        category=valid.category, is_anonymous=valid.anonymous,
-        consent_publish=valid.consent_publish, accused_unit=valid.accused_unit,
-        petitioners=valid.petitioners, received_at=gen.received_at,
-        extra={"demo": True},
-    ))
+    if bureau is None:
+        raise RuntimeError("demo units must exist before demo petitions")
+    case, _ = case_create(
+        data=NewCase(
+            channel=gen.channel,
+            petition_type=valid.petition_type,
+            region=valid.region,
+            register_org=bureau,
+            title=valid.title,
+            content=valid.content,
+            category=valid.category,
+            is_anonymous=valid.anonymous,
+            consent_publish=valid.consent_publish,
+            accused_unit=valid.accused_unit,
+            petitioners=valid.petitioners,
+            received_at=gen.received_at,
+            extra={"demo": True},
+        )
+    )
     if gen.received_at < timezone.now() - timedelta(days=2) and rng.random() < 0.6:
         registered_at = gen.received_at + timedelta(hours=rng.randint(1, 72))
-        case_transition(case=case, to=CaseStatus.REGISTERED, actor=None, actor_org=bureau,
-                        reason="演示数据", at=registered_at)
+        case_transition(
+            case=case,
+            to=CaseStatus.REGISTERED,
+            actor=None,
+            actor_org=bureau,
+            reason="演示数据",
+            at=registered_at,
+        )
     return case

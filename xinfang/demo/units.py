@@ -50,13 +50,28 @@ def _level_name(region: Region, province_name: str, below_name: str) -> str:
 
 
 def _create_region_units(region: Region, parent_gov: Org | None) -> Org:
-    gov = org_create(code=f"{region.code}-ZF", name=f"{region.name}人民政府",
-                     kind=OrgKind.GOVERNMENT, region=region, parent=parent_gov)
-    org_create(code=f"{region.code}-XFJ", name=f"{region.name}信访局",
-               kind=OrgKind.PETITION_BUREAU, region=region, parent=gov)
+    gov = org_create(
+        code=f"{region.code}-ZF",
+        name=f"{region.name}人民政府",
+        kind=OrgKind.GOVERNMENT,
+        region=region,
+        parent=parent_gov,
+    )
+    org_create(
+        code=f"{region.code}-XFJ",
+        name=f"{region.name}信访局",
+        kind=OrgKind.PETITION_BUREAU,
+        region=region,
+        parent=gov,
+    )
     for suffix, prov_name, name, _cats in DEPARTMENTS:
-        org_create(code=f"{region.code}-{suffix}", name=_level_name(region, prov_name, name),
-                   kind=OrgKind.DEPARTMENT, region=region, parent=gov)
+        org_create(
+            code=f"{region.code}-{suffix}",
+            name=_level_name(region, prov_name, name),
+            kind=OrgKind.DEPARTMENT,
+            region=region,
+            parent=gov,
+        )
     return gov
 
 
@@ -70,8 +85,13 @@ def units_create(*, progress: Callable[[str], None]) -> int:
         parent_gov = govs.get(region.parent_id) if region.parent_id else None
         if region.level == RegionLevel.TOWNSHIP:
             suffix = "办事处" if region.name.endswith("街道") else "人民政府"
-            org_create(code=f"{region.code}-ZF", name=f"{region.name}{suffix}",
-                       kind=OrgKind.TOWNSHIP, region=region, parent=parent_gov)
+            org_create(
+                code=f"{region.code}-ZF",
+                name=f"{region.name}{suffix}",
+                kind=OrgKind.TOWNSHIP,
+                region=region,
+                parent=parent_gov,
+            )
             continue
         govs[region.pk] = _create_region_units(region, parent_gov)
     progress(f"{Org.objects.count()} units")
@@ -100,8 +120,9 @@ def accounts_create() -> list[tuple[str, str, str]]:
     """One demo account per role plus a superuser; returns (username, role, unit) rows."""
     rows: list[tuple[str, str, str]] = []
     if not User.objects.filter(username="admin").exists():
-        user_create_staff(username="admin", password=DEMO_PASSWORD, full_name="超级管理员",
-                          is_superuser=True)
+        user_create_staff(
+            username="admin", password=DEMO_PASSWORD, full_name="超级管理员", is_superuser=True
+        )
     rows.append(("admin", "superuser", "—"))
     refdata = _refdata_group()
     for username, full_name, role, suffix, region_code in DEMO_ACCOUNTS:

@@ -28,7 +28,7 @@ _ERROR = inline_serializer(
 class PetitionCreateApi(APIView):
     authentication_classes: list[Any] = []  # public channel; CSRF does not apply to JSON clients
 
-    class OutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    class OutputSerializer(serializers.Serializer):
         item_number = serializers.CharField()
         query_code = serializers.CharField()
         status = serializers.CharField()
@@ -43,24 +43,37 @@ class PetitionCreateApi(APIView):
         request=PetitionInput,
         parameters=[
             OpenApiParameter(
-                "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
                 description="Same key → same petition (200 instead of 201).",
             )
         ],
-        responses={201: OutputSerializer, 200: OutputSerializer, 400: _ERROR, 409: _ERROR,
-                   503: _ERROR},
+        responses={
+            201: OutputSerializer,
+            200: OutputSerializer,
+            400: _ERROR,
+            409: _ERROR,
+            503: _ERROR,
+        },
     )
     def post(self, request: Request) -> Response:
         if not isinstance(request.data, dict):
-            raise FieldErrors({"_": [Msg("请求体应为 JSON 对象。", "The body must be a JSON object.")]})
+            raise FieldErrors(
+                {"_": [Msg("请求体应为 JSON 对象。", "The body must be a JSON object.")]}
+            )
         receipt = petition_submit(
-            channel=Channel.API, data=request.data,
+            channel=Channel.API,
+            data=request.data,
             idempotency_key=request.headers.get("Idempotency-Key"),
         )
         case = receipt.case
         body: dict[str, Any] = {
-            "item_number": case.item_number, "query_code": case.query_code,
-            "status": case.status, "received_at": case.received_at,
+            "item_number": case.item_number,
+            "query_code": case.query_code,
+            "status": case.status,
+            "received_at": case.received_at,
         }
         if receipt.secret:
             body["tracking_secret"] = receipt.secret

@@ -31,7 +31,9 @@ GENERIC: dict[str, Msg] = {
     "required": Msg("请填写{field}。", "{field} is required."),
     "null": Msg("{field}不能为空。", "{field} may not be null."),
     "blank": Msg("请填写{field}。", "{field} may not be blank."),
-    "max_length": Msg("{field}不能超过{limit}个字。", "{field} must be at most {limit} characters."),
+    "max_length": Msg(
+        "{field}不能超过{limit}个字。", "{field} must be at most {limit} characters."
+    ),
     "min_length": Msg("{field}至少需要{limit}个字。", "{field} needs at least {limit} characters."),
     "invalid": Msg("{field}格式不正确。", "{field} has an invalid format."),
     "max_value": Msg("{field}不能大于{limit}。", "{field} must be at most {limit}."),

@@ -47,24 +47,43 @@ def _replay(key: str, digest: str) -> Receipt | None:
     return Receipt(case=existing, created=False)
 
 
-def _new_case(valid: ValidPetition, *, channel: str, key: str | None, digest: str,
-              extra_files: list[UploadedFileData]) -> NewCase:
+def _new_case(
+    valid: ValidPetition,
+    *,
+    channel: str,
+    key: str | None,
+    digest: str,
+    extra_files: list[UploadedFileData],
+) -> NewCase:
     register_org = bureau_for_region(region=valid.region)
     if register_org is None:
         raise ApplicationError(m.NO_RECEIVER, code="no_receiver")
     return NewCase(
-        channel=channel, petition_type=valid.petition_type, region=valid.region,
-        register_org=register_org, title=valid.title, content=valid.content,
-        category=valid.category, is_anonymous=valid.anonymous,
-        is_collective=len(valid.petitioners) > 1, involved_count=valid.involved_count,
-        consent_publish=valid.consent_publish, accused_person=valid.accused_person,
-        accused_unit=valid.accused_unit, petitioners=valid.petitioners,
-        attachments=[*valid.files, *extra_files], idempotency_key=key, request_digest=digest,
+        channel=channel,
+        petition_type=valid.petition_type,
+        region=valid.region,
+        register_org=register_org,
+        title=valid.title,
+        content=valid.content,
+        category=valid.category,
+        is_anonymous=valid.anonymous,
+        is_collective=len(valid.petitioners) > 1,
+        involved_count=valid.involved_count,
+        consent_publish=valid.consent_publish,
+        accused_person=valid.accused_person,
+        accused_unit=valid.accused_unit,
+        petitioners=valid.petitioners,
+        attachments=[*valid.files, *extra_files],
+        idempotency_key=key,
+        request_digest=digest,
     )
 
 
 def petition_submit(
-    *, channel: str, data: Any, idempotency_key: str | None = None,
+    *,
+    channel: str,
+    data: Any,
+    idempotency_key: str | None = None,
     files: list[UploadedFileData] | None = None,
 ) -> Receipt:
     """Accept a petition from any channel, exactly once per idempotency key.
@@ -77,8 +96,9 @@ def petition_submit(
     if idempotency_key and (replay := _replay(idempotency_key, digest)):
         return replay
     valid = validate_petition(data)
-    new = _new_case(valid, channel=channel, key=idempotency_key, digest=digest,
-                    extra_files=files or [])
+    new = _new_case(
+        valid, channel=channel, key=idempotency_key, digest=digest, extra_files=files or []
+    )
     try:
         with transaction.atomic():
             case, secret = case_create(data=new)

@@ -33,21 +33,29 @@ CONTENT_MIN, CONTENT_MAX = 10, 5000
 MAX_CO_PETITIONERS = 50
 
 ALLOWED_MIME = {
-    "image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf",
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 _CUSTOM: dict[str, Msg] = {}
 
 
-def _fail(msg: Msg) -> serializers.ValidationError:
-    """A ValidationError whose code finds its bilingual message again after DRF flattens it."""
+def _detail(msg: Msg) -> ErrorDetail:
+    """An error whose code finds its bilingual message again after DRF flattens the errors."""
     code = f"msg:{msg.en}"
     _CUSTOM[code] = msg
-    return serializers.ValidationError(msg.zh, code=code)
+    return ErrorDetail(msg.zh, code=code)
 
 
-class PersonInput(serializers.Serializer):  # type: ignore[type-arg]
+def _fail(msg: Msg) -> serializers.ValidationError:
+    return serializers.ValidationError([_detail(msg)])
+
+
+class PersonInput(serializers.Serializer):
     name = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
@@ -66,19 +74,21 @@ class PersonInput(serializers.Serializer):  # type: ignore[type-arg]
         return number
 
 
-class AttachmentInput(serializers.Serializer):  # type: ignore[type-arg]
+class AttachmentInput(serializers.Serializer):
     filename = serializers.CharField(max_length=200)
     content_base64 = serializers.CharField()
 
 
-class PetitionInput(serializers.Serializer):  # type: ignore[type-arg]
+class PetitionInput(serializers.Serializer):
     title = serializers.CharField(min_length=TITLE_MIN, max_length=TITLE_MAX)
     content = serializers.CharField(min_length=CONTENT_MIN, max_length=CONTENT_MAX)
     petition_type = serializers.CharField(max_length=32)
     region_code = serializers.CharField(max_length=12)
     category_code = serializers.CharField(max_length=6, required=False, allow_blank=True)
     petitioner = PersonInput(required=False)
-    co_petitioners = PersonInput(many=True, required=False, max_length=MAX_CO_PETITIONERS)
+    co_petitioners = PersonInput(  # type: ignore[call-arg]  # ListSerializer takes max_length
+        many=True, required=False, max_length=MAX_CO_PETITIONERS
+    )
     anonymous = serializers.BooleanField(default=False)
     consent_publish = serializers.BooleanField(default=False)
     accused_person = serializers.CharField(max_length=64, required=False, allow_blank=True)
@@ -127,9 +137,9 @@ class PetitionInput(serializers.Serializer):  # type: ignore[type-arg]
         if not attrs.get("anonymous"):
             errors: dict[str, Any] = {}
             if not person.get("name"):
-                errors["name"] = [_fail(m.NAME_REQUIRED).detail[0]]  # type: ignore[index]
+                errors["name"] = [_detail(m.NAME_REQUIRED)]
             if not person.get("phone"):
-                errors["phone"] = [_fail(m.PHONE_REQUIRED).detail[0]]  # type: ignore[index]
+                errors["phone"] = [_detail(m.PHONE_REQUIRED)]
             if errors:
                 raise serializers.ValidationError({"petitioner": errors})
         attrs["files"] = decode_attachments(attrs.pop("attachments", []))
@@ -153,7 +163,9 @@ def check_file(raw: RawFile) -> UploadedFileData | Msg:
     if kind is None or kind.mime not in ALLOWED_MIME:
         return m.FILE_TYPE
     digest = hashlib.sha256(raw.content).hexdigest()
-    return UploadedFileData(name=raw.name, content=raw.content, content_type=kind.mime, sha256=digest)
+    return UploadedFileData(
+        name=raw.name, content=raw.content, content_type=kind.mime, sha256=digest
+    )
 
 
 def check_files(raws: list[RawFile]) -> list[UploadedFileData]:
@@ -179,14 +191,14 @@ def decode_attachments(items: list[dict[str, str]]) -> list[UploadedFileData]:
     for item in items:
         try:
             content = base64.b64decode(item["content_base64"], validate=True)
-        except (binascii.Error, ValueError):
-            raise serializers.ValidationError({"attachments": [_fail(m.FILE_BASE64).detail[0]]})  # type: ignore[index]
+        except (binascii.Error, ValueError) as exc:
+            raise serializers.ValidationError({"attachments": [_detail(m.FILE_BASE64)]}) from exc
         raws.append(RawFile(item["filename"], content))
     try:
         return check_files(raws)
     except FieldErrors as exc:
         raise serializers.ValidationError(
-            {"attachments": [_fail(msg).detail[0] for msg in exc.errors["attachments"]]}  # type: ignore[index]
+            {"attachments": [_detail(msg) for msg in exc.errors["attachments"]]}
         ) from exc
 
 
@@ -221,7 +233,9 @@ def flatten_errors(errors: Any, serializer: Any, prefix: str = "") -> dict[str, 
     elif isinstance(errors, list):
         for index, item in enumerate(errors):
             if isinstance(item, Mapping) and item:
-                out.update(flatten_errors(item, _child(serializer, "__item__"), f"{prefix}{index}."))
+                out.update(
+                    flatten_errors(item, _child(serializer, "__item__"), f"{prefix}{index}.")
+                )
     return out
 
 
@@ -264,10 +278,16 @@ def validate_petition(data: Any) -> ValidPetition:
         people.append(PetitionerData(**main, is_main=True))
         people += [PetitionerData(**p, is_main=False) for p in d.get("co_petitioners", [])]
     return ValidPetition(
-        petition_type=d["petition_type"], region=d["region_code"],
-        category=d.get("category_code"), title=d["title"].strip(), content=d["content"].strip(),
-        anonymous=d["anonymous"], consent_publish=d["consent_publish"],
-        accused_person=d.get("accused_person", ""), accused_unit=d.get("accused_unit", ""),
+        petition_type=d["petition_type"],
+        region=d["region_code"],
+        category=d.get("category_code"),
+        title=d["title"].strip(),
+        content=d["content"].strip(),
+        anonymous=d["anonymous"],
+        consent_publish=d["consent_publish"],
+        accused_person=d.get("accused_person", ""),
+        accused_unit=d.get("accused_unit", ""),
         involved_count=d.get("involved_count") or max(1, len(people)),
-        petitioners=people, files=d["files"],
+        petitioners=people,
+        files=d["files"],
     )

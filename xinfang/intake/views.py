@@ -23,8 +23,15 @@ def _form_data(post: Any) -> dict[str, Any]:
     """The POSTed form in the API's shape, so one validator serves both channels."""
     data: dict[str, Any] = {
         key: post.get(key, "")
-        for key in ("title", "content", "petition_type", "region_code", "category_code",
-                    "accused_person", "accused_unit")
+        for key in (
+            "title",
+            "content",
+            "petition_type",
+            "region_code",
+            "category_code",
+            "accused_person",
+            "accused_unit",
+        )
     }
     data["anonymous"] = post.get("anonymous") == "on"
     data["consent_publish"] = post.get("consent_publish") == "on"
@@ -42,8 +49,9 @@ def _field_errors(exc: FieldErrors) -> dict[str, list[str]]:
     return out
 
 
-def _render_form(request: HttpRequest, *, errors: dict[str, list[str]] | None = None,
-                 status: int = 200) -> HttpResponse:
+def _render_form(
+    request: HttpRequest, *, errors: dict[str, list[str]] | None = None, status: int = 200
+) -> HttpResponse:
     context = {
         "types": petition_type_list(),
         "values": request.POST if request.method == "POST" else {},
@@ -63,7 +71,9 @@ def submit(request: HttpRequest) -> HttpResponse:
         raws = [RawFile(f.name or "file", f.read()) for f in request.FILES.getlist("attachments")]
         files = check_files(raws)
         receipt = petition_submit(
-            channel=Channel.WEB, data=_form_data(request.POST), files=files,
+            channel=Channel.WEB,
+            data=_form_data(request.POST),
+            files=files,
             # The form's hidden token makes a double-tapped "submit" one petition, not two.
             idempotency_key=f"web:{request.POST.get('form_token', '')}"[:128] or None,
         )

@@ -8,8 +8,9 @@ from xinfang.orgs.models import Membership, Org, Region, User
 
 
 class RegionResource(resources.ModelResource):
-    parent = fields.Field(attribute="parent", column_name="parent",
-                          widget=ForeignKeyWidget(Region, field="code"))
+    parent = fields.Field(
+        attribute="parent", column_name="parent", widget=ForeignKeyWidget(Region, field="code")
+    )
 
     class Meta:
         model = Region
@@ -18,10 +19,12 @@ class RegionResource(resources.ModelResource):
 
 
 class OrgResource(resources.ModelResource):
-    region = fields.Field(attribute="region", column_name="region",
-                          widget=ForeignKeyWidget(Region, field="code"))
-    parent = fields.Field(attribute="parent", column_name="parent",
-                          widget=ForeignKeyWidget(Org, field="code"))
+    region = fields.Field(
+        attribute="region", column_name="region", widget=ForeignKeyWidget(Region, field="code")
+    )
+    parent = fields.Field(
+        attribute="parent", column_name="parent", widget=ForeignKeyWidget(Org, field="code")
+    )
 
     class Meta:
         model = Org
@@ -56,7 +59,7 @@ class OrgAdmin(ImportExportModelAdmin):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "full_name", "is_staff", "is_active")
-    fieldsets = (*BaseUserAdmin.fieldsets, ("信访", {"fields": ("full_name",)}))
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("信访", {"fields": ("full_name",)}))
     inlines = [MembershipInline]
 
 

@@ -18,7 +18,7 @@ from xinfang.orgs.selectors import region_children
 class RegionListApi(APIView):
     authentication_classes: list[Any] = []
 
-    class OutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    class OutputSerializer(serializers.Serializer):
         code = serializers.CharField()
         name = serializers.CharField()
         level = serializers.IntegerField()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -47,7 +48,8 @@ def region_ancestors(*, region: Region) -> list[Region]:
     chain = [region]
     while chain[-1].parent_id is not None:
         parent = chain[-1].parent
-        assert parent is not None
+        if parent is None:  # unreachable: parent_id was set
+            break
         chain.append(parent)
     return chain
 
@@ -81,7 +83,7 @@ class StaffScope:
         return not (self.see_all or self.org_ids or self.region_prefixes)
 
 
-def staff_scope(*, user: object) -> StaffScope:
+def staff_scope(*, user: Any) -> StaffScope:
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return StaffScope(frozenset(), frozenset(), frozenset())
     if getattr(user, "is_superuser", False):

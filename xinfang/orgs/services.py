@@ -38,10 +38,14 @@ def _divisions(province: str, township_cities: Iterable[str]) -> list[_Division]
     rows: list[_Division] = []
     for r in _read("provinces.csv"):
         if r["code"] == province:
-            rows.append(_Division(_pad(r["code"]), r["code"], r["name"], RegionLevel.PROVINCE, None))
+            rows.append(
+                _Division(_pad(r["code"]), r["code"], r["name"], RegionLevel.PROVINCE, None)
+            )
     for r in _read("cities.csv"):
         if r["provinceCode"] == province:
-            rows.append(_Division(_pad(r["code"]), r["code"], r["name"], RegionLevel.CITY, province))
+            rows.append(
+                _Division(_pad(r["code"]), r["code"], r["name"], RegionLevel.CITY, province)
+            )
     for r in _read("areas.csv"):
         if r["provinceCode"] == province:
             div = _Division(r["code"], r["code"], r["name"], RegionLevel.COUNTY, r["cityCode"])
@@ -51,14 +55,19 @@ def _divisions(province: str, township_cities: Iterable[str]) -> list[_Division]
     if wanted and streets.exists():
         for r in _read(streets.name):
             if r["cityCode"] in wanted:
-                div = _Division(r["code"], r["code"], r["name"], RegionLevel.TOWNSHIP, r["areaCode"])
+                div = _Division(
+                    r["code"], r["code"], r["name"], RegionLevel.TOWNSHIP, r["areaCode"]
+                )
                 rows.append(div)
     return rows
 
 
 @transaction.atomic
 def region_load_divisions(
-    *, province: str, township_cities: Iterable[str] = (), progress: Callable[[str], None] | None = None
+    *,
+    province: str,
+    township_cities: Iterable[str] = (),
+    progress: Callable[[str], None] | None = None,
 ) -> int:
     """Create or update the regions of one province from the shipped divisions data.
 
@@ -74,8 +83,13 @@ def region_load_divisions(
         full = f"{parent.full_name}{div.name}" if parent else div.name
         region, _ = Region.objects.update_or_create(
             code=div.code,
-            defaults={"prefix": div.prefix, "name": div.name, "full_name": full,
-                      "level": div.level, "parent": parent},
+            defaults={
+                "prefix": div.prefix,
+                "name": div.name,
+                "full_name": full,
+                "level": div.level,
+                "parent": parent,
+            },
         )
         by_prefix[div.prefix] = region
         written += 1
@@ -85,7 +99,12 @@ def region_load_divisions(
 
 
 def org_create(
-    *, code: str, name: str, kind: OrgKind, region: Region, parent: Org | None = None,
+    *,
+    code: str,
+    name: str,
+    kind: OrgKind,
+    region: Region,
+    parent: Org | None = None,
     short_name: str = "",
 ) -> Org:
     org = Org.objects.create(

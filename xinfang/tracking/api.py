@@ -14,7 +14,7 @@ from xinfang.tracking.services import track_lookup
 from xinfang.tracking.views import client_key
 
 
-class TimelineEntrySerializer(serializers.Serializer):  # type: ignore[type-arg]
+class TimelineEntrySerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     status = serializers.CharField()
     zh = serializers.CharField(source="label_zh")
@@ -24,7 +24,7 @@ class TimelineEntrySerializer(serializers.Serializer):  # type: ignore[type-arg]
 class TrackApi(APIView):
     authentication_classes: list[Any] = []
 
-    class OutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    class OutputSerializer(serializers.Serializer):
         item_number = serializers.CharField(source="case.item_number")
         query_code = serializers.CharField(source="case.query_code")
         title = serializers.CharField(source="case.title")
@@ -39,7 +39,10 @@ class TrackApi(APIView):
         summary="Track a petition 查询办理进度",
         parameters=[
             OpenApiParameter(
-                "verify", str, OpenApiParameter.QUERY, required=True,
+                "verify",
+                str,
+                OpenApiParameter.QUERY,
+                required=True,
                 description="Last four digits of the phone, or the receipt secret if anonymous.",
             )
         ],
@@ -47,7 +50,8 @@ class TrackApi(APIView):
     )
     def get(self, request: Request, query_code: str) -> Response:
         view = track_lookup(
-            query_code=query_code, factor=request.query_params.get("verify", ""),
+            query_code=query_code,
+            factor=request.query_params.get("verify", ""),
             client=client_key(request),
         )
         return Response(self.OutputSerializer(view).data)

@@ -21,9 +21,7 @@ from xinfang.core import crypto
 from xinfang.core.errors import ApplicationError, Msg
 from xinfang.tracking.models import TrackFailure
 
-NOT_FOUND = Msg(
-    "查询码或验证信息不正确。", "The query code or the verification is not correct."
-)
+NOT_FOUND = Msg("查询码或验证信息不正确。", "The query code or the verification is not correct.")
 THROTTLED = Msg(
     "验证失败次数过多，请 {minutes} 分钟后再试。",
     "Too many failed attempts; try again in {minutes} minutes.",
@@ -100,11 +98,14 @@ def track_lookup(*, query_code: str, factor: str, client: str) -> TrackView:
     status = CaseStatus(case.status)
     entries = [
         TimelineEntry(
-            at=e.created_at, status=e.to_status,
-            label_zh=CaseStatus(e.to_status).label, label_en=STATUS_EN[CaseStatus(e.to_status)],
+            at=e.created_at,
+            status=e.to_status,
+            label_zh=str(CaseStatus(e.to_status).label),
+            label_en=STATUS_EN[CaseStatus(e.to_status)],
         )
         for e in case_public_timeline(case=case)
         if e.to_status
     ]
-    return TrackView(case=case, status_zh=str(status.label), status_en=STATUS_EN[status],
-                     timeline=entries)
+    return TrackView(
+        case=case, status_zh=str(status.label), status_en=STATUS_EN[status], timeline=entries
+    )

@@ -26,7 +26,8 @@ def track(request: HttpRequest) -> HttpResponse:
         context["query_code"] = request.POST.get("query_code", "")
         try:
             context["view"] = track_lookup(
-                query_code=context["query_code"], factor=request.POST.get("verify", ""),
+                query_code=context["query_code"],
+                factor=request.POST.get("verify", ""),
                 client=client_key(request),
             )
         except ApplicationError as exc:

@@ -32,8 +32,13 @@ def post(client: Client, body: Any, key: str | None = None, raw: str | None = No
 
 
 def counts() -> tuple[int, ...]:
-    return (Case.objects.count(), Petitioner.objects.count(), CaseEvent.objects.count(),
-            Attachment.objects.count(), DBTaskResult.objects.count())
+    return (
+        Case.objects.count(),
+        Petitioner.objects.count(),
+        CaseEvent.objects.count(),
+        Attachment.objects.count(),
+        DBTaskResult.objects.count(),
+    )
 
 
 def test_created_with_item_number_and_query_code(client: Client, bureau: Any) -> None:
@@ -108,25 +113,43 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     ("invalid phone", {"petitioner": {"name": "李明", "phone": "12345"}}, "petitioner.phone"),
     ("missing phone", {"petitioner": {"name": "李明"}}, "petitioner.phone"),
     ("missing name", {"petitioner": {"phone": "13907311234"}}, "petitioner.name"),
-    ("bad ID check digit",
-     {"petitioner": {"name": "李明", "phone": "13907311234", "id_number": VALID_ID[:-1] + "5"}},
-     "petitioner.id_number"),
-    ("bad ID birth date",
-     {"petitioner": {"name": "李明", "phone": "13907311234", "id_number": "430102199013401234"}},
-     "petitioner.id_number"),
+    (
+        "bad ID check digit",
+        {"petitioner": {"name": "李明", "phone": "13907311234", "id_number": VALID_ID[:-1] + "5"}},
+        "petitioner.id_number",
+    ),
+    (
+        "bad ID birth date",
+        {"petitioner": {"name": "李明", "phone": "13907311234", "id_number": "430102199013401234"}},
+        "petitioner.id_number",
+    ),
     ("unknown field", {"urgent": True}, "urgent"),
     ("wrong type", {"anonymous": "perhaps"}, "anonymous"),
-    ("forbidden file type",
-     {"attachments": [{"filename": "a.pdf", "content_base64": base64.b64encode(
-         b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64).decode()}]},
-     "attachments"),
-    ("attachment not base64",
-     {"attachments": [{"filename": "a.png", "content_base64": "***"}]}, "attachments"),
+    (
+        "forbidden file type",
+        {
+            "attachments": [
+                {
+                    "filename": "a.pdf",
+                    "content_base64": base64.b64encode(
+                        b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64
+                    ).decode(),
+                }
+            ]
+        },
+        "attachments",
+    ),
+    (
+        "attachment not base64",
+        {"attachments": [{"filename": "a.png", "content_base64": "***"}]},
+        "attachments",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case_name", "override", "field"), BAD_INPUTS,
-                         ids=[b[0] for b in BAD_INPUTS])
+@pytest.mark.parametrize(
+    ("case_name", "override", "field"), BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS]
+)
 def test_bad_input_is_refused_field_by_field_and_nothing_written(
     client: Client, bureau: Any, case_name: str, override: dict[str, Any], field: str
 ) -> None:
@@ -141,11 +164,15 @@ def test_bad_input_is_refused_field_by_field_and_nothing_written(
     assert response.status_code == 400, response.content
     errors = response.json()["errors"]
     assert field in errors, errors
-    assert errors[field][0]["zh"] and errors[field][0]["en"]
+    assert errors[field][0]["zh"]
+    assert errors[field][0]["en"]
     assert errors[field][0]["zh"] != errors[field][0]["en"]
     assert counts() == before
     # A refused request does not burn its idempotency key: fixing the input then works.
-    assert post(client, petition_payload(), key="bad-" + case_name.replace(" ", "-")).status_code == 201
+    assert (
+        post(client, petition_payload(), key="bad-" + case_name.replace(" ", "-")).status_code
+        == 201
+    )
 
 
 def test_every_error_is_reported_at_once(client: Client, bureau: Any) -> None:
@@ -154,13 +181,14 @@ def test_every_error_is_reported_at_once(client: Client, bureau: Any) -> None:
     assert {"title", "content", "petition_type", "region_code"} <= set(errors)
 
 
-@pytest.mark.parametrize("raw", ["{bad json", "[1, 2]", "\"text\"", ""])
+@pytest.mark.parametrize("raw", ["{bad json", "[1, 2]", '"text"', ""])
 def test_malformed_body_is_400_and_nothing_written(client: Client, bureau: Any, raw: str) -> None:
     before = counts()
     response = post(client, None, raw=raw)
     assert response.status_code == 400
     body = response.json()
-    assert body["detail"]["zh"] and body["detail"]["en"]
+    assert body["detail"]["zh"]
+    assert body["detail"]["en"]
     assert counts() == before
 
 
@@ -172,8 +200,12 @@ def test_non_json_content_type_is_refused(client: Client, bureau: Any) -> None:
 
 @pytest.mark.parametrize("key", ["", "x" * 129, "含中文"])
 def test_malformed_idempotency_key_is_refused(client: Client, bureau: Any, key: str) -> None:
-    response = client.post(URL, data=json.dumps(petition_payload()),
-                           content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
+    response = client.post(
+        URL,
+        data=json.dumps(petition_payload()),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
     assert response.status_code == 400
     assert "Idempotency-Key" in response.json()["errors"]
     assert Case.objects.count() == 0

@@ -16,19 +16,28 @@ def region(code: str = "430102") -> Region:
 
 
 def make_org(
-    *, kind: OrgKind = OrgKind.DEPARTMENT, region_code: str = "430102", parent: Org | None = None,
+    *,
+    kind: OrgKind = OrgKind.DEPARTMENT,
+    region_code: str = "430102",
+    parent: Org | None = None,
     name: str = "",
 ) -> Org:
     n = next(_seq)
     return org_create(
-        code=f"T{region_code}-{kind.value}-{n}", name=name or f"测试单位{n}", kind=kind,
-        region=region(region_code), parent=parent,
+        code=f"T{region_code}-{kind.value}-{n}",
+        name=name or f"测试单位{n}",
+        kind=kind,
+        region=region(region_code),
+        parent=parent,
     )
 
 
 def make_bureau(region_code: str = "430102") -> Org:
-    return make_org(kind=OrgKind.PETITION_BUREAU, region_code=region_code,
-                    name=f"{region(region_code).name}信访局")
+    return make_org(
+        kind=OrgKind.PETITION_BUREAU,
+        region_code=region_code,
+        name=f"{region(region_code).name}信访局",
+    )
 
 
 def make_staff(*, org: Org, role: Role = Role.REGISTRAR, username: str = "") -> User:

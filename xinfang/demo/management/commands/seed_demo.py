@@ -15,8 +15,12 @@ class Command(BaseCommand):
     help = "Seed the Hunan demo: regions, units, dispatch catalogue, accounts, petitions."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--petitions", type=int, default=300,
-                            help="demo petitions to have in total (default 300)")
+        parser.add_argument(
+            "--petitions",
+            type=int,
+            default=300,
+            help="demo petitions to have in total (default 300)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         wanted = options["petitions"]
@@ -32,6 +36,6 @@ class Command(BaseCommand):
         if missing > 0:
             petitions_create(count=missing, progress=self.stdout.write)
         self.stdout.write(self.style.SUCCESS(f"{Case.objects.count()} petitions in the database"))
-        self.stdout.write("\nDemo accounts (password: %s)" % units.DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo accounts (password: {units.DEMO_PASSWORD})")
         for username, role, unit in accounts:
             self.stdout.write(f"  {username:<11} {role:<18} {unit}")

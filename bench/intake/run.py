@@ -1,0 +1,592 @@
+"""Intake benchmark: gunicorn on PostgreSQL under concurrent `POST /api/v1/petitions`.
+
+    .venv/bin/python bench/intake/run.py [--seconds 20] [--concurrency 32] [--workers 4] …
+
+Creates a fresh database, migrates and seeds it, starts the production server on a free
+port, drives `GET /healthz` (the baseline) and then `POST /api/v1/petitions` for the same
+time with the same number of clients, checks that every acknowledged petition is in
+`cases_case`, and prints one JSON line on stdout. Progress goes to stderr. See
+bench/README.md for what each figure means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import csv
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from xinfang.demo.generator import petition  # noqa: E402  (stdlib + validators only)
+
+VENV_BIN = Path(sys.executable).parent
+AREAS_CSV = ROOT / "xinfang" / "data" / "divisions" / "areas.csv"
+# Hunan counties/districts the load is spread over (each has its own county petition bureau
+# in the demo seed, hence its own item-number counter row).
+REGION_CODES = (
+    "430102",
+    "430103",
+    "430104",
+    "430105",
+    "430111",
+    "430121",
+    "430181",
+    "430202",
+    "430302",
+)
+PETITION_TYPES = frozenset({"appeal", "suggestion", "consultation"})
+BUDGET = {"rps": 500.0, "p99_ms": 250.0, "lost": 0}
+
+
+class SetupError(Exception):
+    """The benchmark could not be set up (database, seed, server): nothing was measured."""
+
+
+def log(message: str) -> None:
+    print(f"[bench-intake {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --- request bodies -------------------------------------------------------------------------
+
+
+def region_names() -> dict[str, str]:
+    """Name of each benchmark region, read from the bundled divisions file (and checked)."""
+    names: dict[str, str] = {}
+    with AREAS_CSV.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["code"] in REGION_CODES:
+                names[row["code"]] = row["name"]
+    missing = sorted(set(REGION_CODES) - set(names))
+    if missing:
+        raise SetupError(f"region codes missing from {AREAS_CSV}: {', '.join(missing)}")
+    return names
+
+
+def petition_bodies(count: int, seed: int) -> list[bytes]:
+    """`count` distinct valid JSON bodies: appeal/suggestion/consultation, named petitioner."""
+    rng = random.Random(seed)
+    names = region_names()
+    now = datetime.now(UTC)
+    bodies: list[bytes] = []
+    while len(bodies) < count:
+        code = rng.choice(REGION_CODES)
+        data = petition(rng, region_code=code, place=names[code], now=now).data
+        if data["petition_type"] not in PETITION_TYPES or data["anonymous"]:
+            continue
+        bodies.append(json.dumps(data, ensure_ascii=False).encode())
+    return bodies
+
+
+# --- database -----------------------------------------------------------------------------
+
+
+def database_recreate(admin_url: str, name: str) -> None:
+    try:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.Error as exc:
+        raise SetupError(f"cannot (re)create database {name!r} via {admin_url}: {exc}") from exc
+
+
+def database_drop(admin_url: str, name: str) -> None:
+    try:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+    except psycopg.Error as exc:
+        log(f"warning: could not drop database {name!r}: {exc}")
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    cmd = [sys.executable, str(ROOT / "manage.py"), *args]
+    log("$ manage.py " + " ".join(args))
+    result = subprocess.run(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SetupError(
+            f"manage.py {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-4000:]}"
+        )
+
+
+def database_seed(env: dict[str, str]) -> None:
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "regions_load", "--province", "43", "--townships", "4301")
+    manage(env, "seed_demo", "--petitions", "0")
+
+
+@dataclass
+class DbCheck:
+    rows: int
+    found: int
+    jobs: int
+
+
+def database_check(db_url: str, item_numbers: list[str]) -> DbCheck:
+    with psycopg.connect(db_url, connect_timeout=5) as conn:
+        (rows,) = conn.execute("SELECT count(*) FROM cases_case").fetchone() or (0,)
+        (found,) = conn.execute(
+            "SELECT count(*) FROM cases_case WHERE item_number = ANY(%s)", [item_numbers]
+        ).fetchone() or (0,)
+        (jobs,) = conn.execute(
+            "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE task_path LIKE %s",
+            ["%case_suggest_route"],
+        ).fetchone() or (0,)
+    return DbCheck(rows=rows, found=found, jobs=jobs)
+
+
+# --- server -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen[bytes]
+    base_url: str
+
+    def stop(self) -> None:
+        if self.proc.poll() is not None:
+            return
+        log("stopping gunicorn")
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
+
+
+def server_start(env: dict[str, str], args: argparse.Namespace) -> Server:
+    port = free_port()
+    cmd = [
+        str(VENV_BIN / "gunicorn"),
+        "config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(args.workers),
+        "--worker-class",
+        args.worker_class,
+        "--threads",
+        str(args.threads),
+        "--backlog",
+        "2048",
+        "--keep-alive",
+        "5",
+        "--graceful-timeout",
+        "10",
+        "--log-level",
+        "warning",
+        "--error-logfile",
+        "-",
+    ]
+    log(
+        f"starting gunicorn on 127.0.0.1:{port}: {args.workers} × {args.worker_class}"
+        + (f" × {args.threads} threads" if args.worker_class == "gthread" else "")
+    )
+    # Own process group, so stopping it also stops the workers; its logs go to our stderr.
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=sys.stderr, stderr=sys.stderr, start_new_session=True
+    )
+    return Server(proc=proc, base_url=f"http://127.0.0.1:{port}")
+
+
+async def server_wait(server: Server, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            if server.proc.poll() is not None:
+                raise SetupError(f"gunicorn exited with code {server.proc.returncode}")
+            try:
+                async with session.get(server.base_url + "/healthz") as resp:
+                    if resp.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise SetupError(f"gunicorn did not answer /healthz within {timeout:.0f} s")
+
+
+# --- load ---------------------------------------------------------------------------------
+
+
+def cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine, from /proc/stat (0, 0 elsewhere)."""
+    try:
+        with open("/proc/stat") as fh:
+            fields = [int(x) for x in fh.readline().split()[1:]]
+    except OSError:
+        return 0, 0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return sum(fields) - idle, sum(fields)
+
+
+def background_cpu(seconds: float = 2.0) -> float:
+    """Machine busy fraction with nothing of ours running: other load skews the figures."""
+    busy0, total0 = cpu_ticks()
+    time.sleep(seconds)
+    busy1, total1 = cpu_ticks()
+    return (busy1 - busy0) / (total1 - total0) if total1 > total0 else 0.0
+
+
+@dataclass
+class PhaseResult:
+    name: str
+    elapsed: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    ok: int = 0
+    errors: int = 0
+    error_kinds: Counter[str] = field(default_factory=Counter)
+    first_error: str = ""
+    acked: list[str] = field(default_factory=list)  # item numbers of 2xx petitions
+    client_cpu: float = 0.0  # this process, in cores
+    machine_cpu: float = 0.0  # whole machine busy fraction
+
+    @property
+    def rps(self) -> float:
+        return self.ok / self.elapsed if self.elapsed else 0.0
+
+    def pct_ms(self, q: float) -> float:
+        if not self.latencies:
+            return 0.0
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    def summary(self) -> str:
+        return (
+            f"{self.name}: {self.ok + self.errors} requests in {self.elapsed:.1f} s, "
+            f"{self.rps:.0f} ok/s, p50 {self.pct_ms(0.5):.1f} ms, "
+            f"p99 {self.pct_ms(0.99):.1f} ms, errors {self.errors}"
+            + (f" {dict(self.error_kinds)}" if self.errors else "")
+            + f"; client CPU {self.client_cpu:.2f} cores, machine {self.machine_cpu:.0%}"
+        )
+
+
+Send = Callable[[aiohttp.ClientSession, PhaseResult], Awaitable[None]]
+
+
+async def run_phase(
+    name: str, base_url: str, send: Send, *, seconds: float, concurrency: int
+) -> PhaseResult:
+    """`concurrency` closed-loop clients, each sending back-to-back requests for `seconds`."""
+    result = PhaseResult(name)
+    connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(
+        base_url, connector=connector, timeout=timeout, auto_decompress=False
+    ) as session:
+
+        async def client() -> None:
+            while time.perf_counter() < deadline:
+                t0 = time.perf_counter()
+                try:
+                    await send(session, result)
+                except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                    result.errors += 1
+                    result.error_kinds[type(exc).__name__] += 1
+                    result.first_error = result.first_error or repr(exc)
+                result.latencies.append(time.perf_counter() - t0)
+
+        busy0, total0 = cpu_ticks()
+        cpu0 = time.process_time()
+        start = time.perf_counter()
+        deadline = start + seconds
+        await asyncio.gather(*(client() for _ in range(concurrency)))
+        result.elapsed = time.perf_counter() - start
+        result.client_cpu = (time.process_time() - cpu0) / result.elapsed
+        busy1, total1 = cpu_ticks()
+        result.machine_cpu = (busy1 - busy0) / (total1 - total0) if total1 > total0 else 0.0
+    return result
+
+
+async def send_healthz(session: aiohttp.ClientSession, result: PhaseResult) -> None:
+    async with session.get("/healthz") as resp:
+        await resp.read()
+        _count(result, resp.status, "")
+
+
+def petition_sender(bodies: list[bytes], run_id: str) -> Send:
+    counter = iter(range(10**12))
+
+    async def send(session: aiohttp.ClientSession, result: PhaseResult) -> None:
+        n = next(counter)
+        headers = {"Content-Type": "application/json", "Idempotency-Key": f"bench-{run_id}-{n}"}
+        async with session.post(
+            "/api/v1/petitions", data=bodies[n % len(bodies)], headers=headers
+        ) as resp:
+            raw = await resp.read()
+            if 200 <= resp.status < 300:
+                try:
+                    result.acked.append(json.loads(raw)["item_number"])
+                except (ValueError, KeyError):
+                    _count(result, 0, f"2xx without item_number: {raw[:200]!r}")
+                    return
+            _count(result, resp.status, raw[:300].decode(errors="replace"))
+
+    return send
+
+
+def _count(result: PhaseResult, status: int, body: str) -> None:
+    if 200 <= status < 300:
+        result.ok += 1
+        return
+    result.errors += 1
+    result.error_kinds[f"HTTP {status}" if status else "bad body"] += 1
+    result.first_error = result.first_error or f"{status} {body}"
+
+
+async def preflight(base_url: str, run_id: str, names: dict[str, str]) -> list[str]:
+    """One petition per region, so a seed or validation problem fails fast and clearly."""
+    acked: list[str] = []
+    rng = random.Random(0)
+    async with aiohttp.ClientSession(base_url) as session:
+        for code in REGION_CODES:
+            body = {
+                "title": f"基准测试预检{code}",
+                "content": "这是一条用于基准测试预检的信访内容。",
+                "petition_type": "appeal",
+                "region_code": code,
+                "anonymous": False,
+                "consent_publish": False,
+                "petitioner": {"name": "预检", "phone": f"138{rng.randrange(10**8):08d}"},
+            }
+            headers = {"Idempotency-Key": f"bench-{run_id}-pre-{code}"}
+            async with session.post("/api/v1/petitions", json=body, headers=headers) as resp:
+                text = await resp.text()
+                if resp.status != 201:
+                    raise SetupError(
+                        f"preflight POST for region {code} ({names[code]}) "
+                        f"answered {resp.status}: {text[:500]}"
+                    )
+                acked.append(json.loads(text)["item_number"])
+    return acked
+
+
+# --- main ---------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    p.add_argument("--seconds", type=float, default=20, help="length of each phase (20)")
+    p.add_argument("--concurrency", type=int, default=32, help="concurrent clients (32)")
+    p.add_argument(
+        "--warmup",
+        type=float,
+        default=3,
+        help="seconds of unmeasured load on each endpoint first (3)",
+    )
+    p.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (4)")
+    p.add_argument(
+        "--worker-class",
+        default="sync",
+        choices=["sync", "gthread"],
+        help="gunicorn worker class (sync)",
+    )
+    p.add_argument("--threads", type=int, default=1, help="threads per gthread worker (1)")
+    p.add_argument(
+        "--pg",
+        default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432"),
+        help="PostgreSQL server URL without database (BENCH_PG_URL)",
+    )
+    p.add_argument("--db-name", default="xinfang_bench", help="database to recreate")
+    p.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when the budget (500/s, p99 250 ms, 0 lost, 0 errors) is missed",
+    )
+    args = p.parse_args(argv)
+    if args.worker_class == "sync":
+        args.threads = 1
+    if args.seconds <= 0 or args.concurrency <= 0 or args.workers <= 0 or args.threads <= 0:
+        p.error("--seconds, --concurrency, --workers and --threads must be positive")
+    return args
+
+
+@contextlib.contextmanager
+def terminate_as_exit() -> Iterator[None]:
+    """SIGTERM/SIGHUP unwind like Ctrl-C, so the finally blocks stop the server."""
+
+    def handler(signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+async def measure(
+    server: Server, args: argparse.Namespace, run_id: str, bodies: list[bytes]
+) -> tuple[PhaseResult, PhaseResult, list[str]]:
+    await server_wait(server)
+    acked = await preflight(server.base_url, run_id, region_names())
+    send_petition = petition_sender(bodies, run_id)
+    if args.warmup > 0:
+        log(f"warm-up: {args.warmup:g} s per endpoint")
+        await run_phase(
+            "warmup-healthz",
+            server.base_url,
+            send_healthz,
+            seconds=args.warmup,
+            concurrency=args.concurrency,
+        )
+        warm = await run_phase(
+            "warmup-petitions",
+            server.base_url,
+            send_petition,
+            seconds=args.warmup,
+            concurrency=args.concurrency,
+        )
+        acked += warm.acked
+        if warm.ok == 0:
+            raise SetupError(f"no petition accepted during warm-up: {warm.first_error}")
+    log(f"baseline: GET /healthz, {args.concurrency} clients, {args.seconds:g} s")
+    base = await run_phase(
+        "healthz", server.base_url, send_healthz, seconds=args.seconds, concurrency=args.concurrency
+    )
+    log(base.summary())
+    log(f"intake: POST /api/v1/petitions, {args.concurrency} clients, {args.seconds:g} s")
+    intake = await run_phase(
+        "petitions",
+        server.base_url,
+        send_petition,
+        seconds=args.seconds,
+        concurrency=args.concurrency,
+    )
+    log(intake.summary())
+    if intake.first_error:
+        log(f"first intake error: {intake.first_error}")
+    return base, intake, acked + intake.acked
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    run_id = uuid.uuid4().hex[:8]
+    admin_url = args.pg.rstrip("/") + "/postgres"
+    db_url = args.pg.rstrip("/") + "/" + args.db_name
+    var_dir = tempfile.mkdtemp(prefix="xinfang-bench-")
+    os.makedirs(os.path.join(var_dir, "static"))  # WhiteNoise warns if STATIC_ROOT is missing
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "XINFANG_VAR_DIR": var_dir,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    server: Server | None = None
+    created_db = False
+    try:
+        with terminate_as_exit():
+            bodies = petition_bodies(4096, seed=int(run_id, 16))
+            log(f"recreating database {args.db_name}; keys and media under {var_dir}")
+            database_recreate(admin_url, args.db_name)
+            created_db = True
+            database_seed(env)
+            background = background_cpu()
+            log(f"machine busy before the server starts: {background:.0%} (other load)")
+            server = server_start(env, args)
+            base, intake, acked = asyncio.run(measure(server, args, run_id, bodies))
+            server.stop()  # every acknowledged request has been answered: count now
+            check = database_check(db_url, acked)
+    except SetupError as exc:
+        log(f"setup failed: {exc}")
+        return 2
+    except KeyboardInterrupt:
+        log("interrupted")
+        return 130
+    finally:
+        if server is not None:
+            server.stop()
+        if created_db and not args.keep_db:
+            database_drop(admin_url, args.db_name)
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+    lost = len(acked) - check.found
+    p50, p99 = intake.pct_ms(0.5), intake.pct_ms(0.99)
+    out = {
+        "rps": round(intake.rps, 1),
+        "p50_ms": round(p50, 1),
+        "p99_ms": round(p99, 1),
+        "errors": intake.errors,
+        "lost": lost,
+        "baseline_rps": round(base.rps, 1),
+        "ratio": round(intake.rps / base.rps, 3) if base.rps else 0.0,
+        "baseline_p50_ms": round(base.pct_ms(0.5), 1),
+        "baseline_p99_ms": round(base.pct_ms(0.99), 1),
+        "baseline_errors": base.errors,
+        "requests": intake.ok + intake.errors,
+        "acked": len(acked),
+        "rows": check.rows,
+        "jobs": check.jobs,
+        "workers": args.workers,
+        "worker_class": args.worker_class,
+        "threads": args.threads,
+        "concurrency": args.concurrency,
+        "seconds": args.seconds,
+        "client_cpu": round(intake.client_cpu, 2),
+        "machine_cpu": round(intake.machine_cpu, 2),
+        "background_cpu": round(background, 2),
+        "cpus": os.cpu_count(),
+    }
+    if lost:
+        log(f"LOST: {lost} acknowledged petitions are not in cases_case")
+    if check.jobs != check.rows:
+        log(f"warning: {check.rows} cases but {check.jobs} routing jobs")
+    print(json.dumps(out), flush=True)
+    missed = (
+        intake.rps < BUDGET["rps"]
+        or p99 > BUDGET["p99_ms"]
+        or lost > BUDGET["lost"]
+        or intake.errors > 0
+    )
+    log("budget (≥500/s, p99 ≤250 ms, 0 lost): " + ("MISSED" if missed else "met"))
+    return 1 if (args.strict and missed) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

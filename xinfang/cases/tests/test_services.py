@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from xinfang.cases.models import Case, CaseEvent, EventKind, Petitioner
+from xinfang.cases.services import InvalidTransition, case_register, case_transition
+from xinfang.cases.tests.factories import VALID_ID, VALID_PHONE, make_case
+from xinfang.cases.workflow import TRANSITIONS, CaseStatus
+from xinfang.core import crypto
+from xinfang.core.errors import ApplicationError
+from xinfang.orgs.permissions import Role
+from xinfang.orgs.tests.factories import make_bureau, make_org, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def bureau() -> Any:
+    return make_bureau("430100")
+
+
+def test_item_numbers_are_sequential_per_organ_and_year(bureau: Any) -> None:
+    other = make_bureau("430200")
+    a = make_case()
+    b = make_case()
+    c = make_case(region_code="430202")
+    year = a.received_at.year
+    assert a.item_number == f"{bureau.code}-{year}-000001"
+    assert b.item_number == f"{bureau.code}-{year}-000002"
+    assert c.item_number == f"{other.code}-{year}-000001"
+
+
+def test_nearest_bureau_registers(bureau: Any) -> None:
+    county = make_bureau("430102")
+    assert make_case(region_code="430102001").register_org == county  # a street in 芙蓉区
+    assert make_case(region_code="430103").register_org == bureau  # 天心区 has none of its own
+
+
+def test_receipt_writes_one_public_event_and_access(bureau: Any) -> None:
+    case = make_case()
+    events = list(case.events.all())
+    assert [(e.kind, e.to_status, e.is_public) for e in events] == [
+        (EventKind.RECEIVED, CaseStatus.RECEIVED, True)
+    ]
+    assert list(case.access.values_list("org_id", "relation")) == [(bureau.pk, "register")]
+
+
+def test_accusations_are_confidential_and_never_published(bureau: Any) -> None:
+    case = make_case(petition_type="accusation", consent_publish=True, accused_unit="某局")
+    assert case.is_confidential_accusation
+    assert not case.consent_publish
+
+
+def test_registrar_registers_and_event_records_actor(bureau: Any) -> None:
+    registrar = make_staff(org=bureau, role=Role.REGISTRAR)
+    case = case_register(case=make_case(), actor=registrar, reason="资料齐全")
+    assert case.status == CaseStatus.REGISTERED
+    assert case.registered_at is not None
+    event = case.events.get(kind=EventKind.STATUS)
+    assert (event.from_status, event.to_status) == (CaseStatus.RECEIVED, CaseStatus.REGISTERED)
+    assert event.actor == registrar
+    assert event.actor_org == bureau
+    assert event.reason == "资料齐全"
+
+
+def test_handler_may_not_register(bureau: Any) -> None:
+    handler = make_staff(org=bureau, role=Role.HANDLER)
+    case = make_case()
+    with pytest.raises(ApplicationError) as exc:
+        case_register(case=case, actor=handler)
+    assert exc.value.code == "forbidden"
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RECEIVED
+    assert not case.events.filter(kind=EventKind.STATUS).exists()
+
+
+def test_registrar_of_another_unit_cannot_touch_the_case(bureau: Any) -> None:
+    stranger = make_staff(org=make_bureau("430200"), role=Role.REGISTRAR)
+    with pytest.raises(ApplicationError) as exc:
+        case_register(case=make_case(), actor=stranger)
+    assert exc.value.code == "not_found"
+
+
+def test_stale_copy_cannot_move_a_case_twice(bureau: Any) -> None:
+    registrar = make_staff(org=bureau, role=Role.REGISTRAR)
+    case = make_case()
+    stale = Case.objects.get(pk=case.pk)
+    case_register(case=case, actor=registrar)
+    with pytest.raises(InvalidTransition):
+        case_register(case=stale, actor=registrar)
+    assert case.events.filter(kind=EventKind.STATUS).count() == 1
+
+
+@pytest.mark.parametrize("current", list(CaseStatus))
+@pytest.mark.parametrize("target", list(CaseStatus))
+def test_transition_table_is_the_only_authority(
+    bureau: Any, current: CaseStatus, target: CaseStatus
+) -> None:
+    case = make_case()
+    # Put the case into `current` directly, as a fixture would; only the service is under test.
+    Case.objects.filter(pk=case.pk).update(status=current)
+    case.refresh_from_db()
+    allowed = target in TRANSITIONS.get(current, frozenset())
+    if allowed:
+        case_transition(case=case, to=target, actor=None)
+        assert Case.objects.get(pk=case.pk).status == target
+    else:
+        with pytest.raises(InvalidTransition):
+            case_transition(case=case, to=target, actor=None)
+        assert Case.objects.get(pk=case.pk).status == current
+
+
+def test_personal_data_is_encrypted_at_rest(bureau: Any) -> None:
+    address = "湖南省长沙市芙蓉区五一大道一号"
+    case = make_case(
+        petitioner={
+            "name": "欧阳修文",
+            "phone": VALID_PHONE,
+            "id_number": VALID_ID,
+            "address": address,
+        }
+    )
+    person = Petitioner.objects.get(case=case)
+    assert (person.name, person.phone, person.id_number, person.address) == (
+        "欧阳修文",
+        VALID_PHONE,
+        VALID_ID,
+        address,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, phone, id_number, address, phone_index, id_index "
+            "FROM cases_petitioner WHERE id = %s",
+            [person.pk],
+        )
+        raw = cursor.fetchone()
+    for plaintext in ("欧阳修文", VALID_PHONE, VALID_ID, address, VALID_PHONE[-8:]):
+        assert all(plaintext not in str(col) for col in raw)
+    assert raw[4] == crypto.blind_index(VALID_PHONE, context="phone")
+    assert raw[5] == crypto.blind_index(VALID_ID, context="id")
+    dump = _whole_database_text()
+    assert VALID_PHONE not in dump
+    assert VALID_ID not in dump
+    assert "欧阳修文" not in dump
+
+
+def _whole_database_text() -> str:
+    """Every row of every table as text: SQLite's dump or PostgreSQL's row-to-text."""
+    if connection.vendor == "sqlite":
+        return "\n".join(connection.connection.iterdump())
+    chunks: list[str] = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f'SELECT t::text FROM "{table}" t')  # noqa: S608 (introspected names)
+            chunks.extend(row[0] for row in cursor.fetchall())
+    return "\n".join(chunks)
+
+
+def test_blind_index_finds_the_same_phone_across_petitions(bureau: Any) -> None:
+    make_case()
+    make_case(petitioner={"name": "王五", "phone": "13800000000"})
+    make_case()
+    index = crypto.blind_index(VALID_PHONE, context="phone")
+    assert Petitioner.objects.filter(phone_index=index).count() == 2
+
+
+def test_route_suggestion_uses_the_dispatch_catalogue(bureau: Any) -> None:
+    from xinfang.catalog.models import Category, DispatchRule
+    from xinfang.orgs.models import Region
+
+    housing = make_org(region_code="430100", name="长沙市住房和城乡建设局")
+    top = Category.objects.get(code="010000")  # 城乡建设
+    DispatchRule.objects.create(
+        category=top, region=Region.objects.get(code="430100"), lead_org=housing
+    )
+    case = make_case(category_code="010101", region_code="430102")
+    event = case.events.get(kind=EventKind.ROUTE_SUGGESTED)  # the task ran on commit
+    assert event.payload["lead_org"] == housing.pk
+    assert event.payload["source"] == "dispatch_catalogue"
+
+
+def test_event_log_rows_are_never_updated_by_services(bureau: Any) -> None:
+    registrar = make_staff(org=bureau, role=Role.REGISTRAR)
+    case = make_case()
+    first = list(CaseEvent.objects.filter(case=case).values())
+    case_register(case=case, actor=registrar)
+    assert list(CaseEvent.objects.filter(case=case).values())[: len(first)] == first
