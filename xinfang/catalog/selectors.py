@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from xinfang.catalog.models import Category, DispatchRule, PetitionType
+from xinfang.core.trees import ancestors
 from xinfang.orgs.models import Region
 from xinfang.orgs.selectors import region_ancestors
 
@@ -53,13 +54,7 @@ def category_tree(*, parent_code: str | None = None) -> QuerySet[Category]:
 
 
 def category_ancestors(*, category: Category) -> list[Category]:
-    chain = [category]
-    while chain[-1].parent_id is not None:
-        parent = chain[-1].parent
-        if parent is None:  # unreachable: parent_id was set
-            break
-        chain.append(parent)
-    return chain
+    return ancestors(category)
 
 
 def dispatch_lookup(*, category: Category | None, region: Region) -> DispatchRule | None:

@@ -10,13 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from xinfang.cases.models import Case
-from xinfang.cases.services import NewCase, case_create, case_transition
+from xinfang.cases.services import case_create, case_transition
+from xinfang.cases.tasks import case_suggest_route
 from xinfang.cases.workflow import CaseStatus
 from xinfang.catalog.models import Category
 from xinfang.demo import generator
+from xinfang.intake.services import petition_build
 from xinfang.intake.validation import validate_petition
 from xinfang.orgs.models import Region, RegionLevel
-from xinfang.orgs.selectors import bureau_for_region
 
 
 def _leaf_codes() -> dict[str, list[str]]:
@@ -46,42 +47,27 @@ def petitions_create(*, count: int, seed: int = 2026, progress: Callable[[str], 
         gen = generator.petition(rng, region_code=region.code, place=region.name, now=now)
         if gen.category_name in leaves:
             gen.data["category_code"] = rng.choice(leaves[gen.category_name])
-        _store(gen, region, rng)
+        _store(gen, rng)
         if (i + 1) % 100 == 0:
             progress(f"{i + 1}/{count} petitions")
     return count
 
 
 @transaction.atomic
-def _store(gen: generator.Generated, region: Region, rng: random.Random) -> Case:
+def _store(gen: generator.Generated, rng: random.Random) -> Case:
     valid = validate_petition(gen.data)
-    bureau = bureau_for_region(region=region)
-    if bureau is None:
-        raise RuntimeError("demo units must exist before demo petitions")
-    case, _ = case_create(
-        data=NewCase(
-            channel=gen.channel,
-            petition_type=valid.petition_type,
-            region=valid.region,
-            register_org=bureau,
-            title=valid.title,
-            content=valid.content,
-            category=valid.category,
-            is_anonymous=valid.anonymous,
-            consent_publish=valid.consent_publish,
-            accused_unit=valid.accused_unit,
-            petitioners=valid.petitioners,
-            received_at=gen.received_at,
-            extra={"demo": True},
-        )
+    new = petition_build(
+        valid, channel=gen.channel, received_at=gen.received_at, extra={"demo": True}
     )
+    case, _ = case_create(data=new)
+    case_suggest_route.enqueue(case_id=case.pk)
     if gen.received_at < timezone.now() - timedelta(days=2) and rng.random() < 0.6:
         registered_at = gen.received_at + timedelta(hours=rng.randint(1, 72))
         case_transition(
             case=case,
             to=CaseStatus.REGISTERED,
             actor=None,
-            actor_org=bureau,
+            actor_org=new.register_org,
             reason="演示数据",
             at=registered_at,
         )

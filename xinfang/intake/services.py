@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -47,14 +49,17 @@ def _replay(key: str, digest: str) -> Receipt | None:
     return Receipt(case=existing, created=False)
 
 
-def _new_case(
+def petition_build(
     valid: ValidPetition,
     *,
     channel: str,
-    key: str | None,
-    digest: str,
-    extra_files: list[UploadedFileData],
+    key: str | None = None,
+    digest: str = "",
+    extra_files: Sequence[UploadedFileData] = (),
+    received_at: datetime | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> NewCase:
+    """A validated petition, addressed to the petition bureau of its region, ready to store."""
     register_org = bureau_for_region(region=valid.region)
     if register_org is None:
         raise ApplicationError(m.NO_RECEIVER, code="no_receiver")
@@ -76,6 +81,8 @@ def _new_case(
         attachments=[*valid.files, *extra_files],
         idempotency_key=key,
         request_digest=digest,
+        received_at=received_at,
+        extra=extra or {},
     )
 
 
@@ -96,7 +103,7 @@ def petition_submit(
     if idempotency_key and (replay := _replay(idempotency_key, digest)):
         return replay
     valid = validate_petition(data)
-    new = _new_case(
+    new = petition_build(
         valid, channel=channel, key=idempotency_key, digest=digest, extra_files=files or []
     )
     try:

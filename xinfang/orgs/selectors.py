@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from xinfang.core.trees import ancestors
 from xinfang.orgs.models import Membership, Org, OrgKind, Region
 from xinfang.orgs.permissions import REGIONAL_ROLES, ROLE_PERMS, Perm, Role
 
@@ -45,13 +46,7 @@ def region_children(*, parent_code: str | None) -> QuerySet[Region]:
 
 def region_ancestors(*, region: Region) -> list[Region]:
     """The region and its ancestors, nearest first (at most four levels)."""
-    chain = [region]
-    while chain[-1].parent_id is not None:
-        parent = chain[-1].parent
-        if parent is None:  # unreachable: parent_id was set
-            break
-        chain.append(parent)
-    return chain
+    return ancestors(region)
 
 
 def bureau_for_region(*, region: Region) -> Org | None:

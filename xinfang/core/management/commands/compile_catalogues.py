@@ -23,7 +23,9 @@ class Command(BaseCommand):
                 catalogue = polib.pofile(str(po_path))
                 catalogue.save_as_mofile(str(po_path.with_suffix(".mo")))
                 untranslated = len(catalogue.untranslated_entries())
-                self.stdout.write(f"{po_path}: {len(catalogue)} entries, {untranslated} untranslated")
+                self.stdout.write(
+                    f"{po_path}: {len(catalogue)} entries, {untranslated} untranslated"
+                )
                 count += 1
         if count == 0:
             raise CommandError("no .po files found under LOCALE_PATHS")
