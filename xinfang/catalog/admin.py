@@ -1,13 +1,14 @@
 from django.contrib import admin
-from import_export import fields, resources
+from import_export import fields
 from import_export.admin import ImportExportModelAdmin
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 
 from xinfang.catalog.models import Category, DeadlineProfile, DispatchRule, PetitionType
+from xinfang.core.resources import RefDataResource
 from xinfang.orgs.models import Org, Region
 
 
-class CategoryResource(resources.ModelResource):
+class CategoryResource(RefDataResource):
     parent = fields.Field(
         attribute="parent", column_name="parent", widget=ForeignKeyWidget(Category, field="code")
     )
@@ -27,7 +28,7 @@ class CategoryResource(resources.ModelResource):
         )
 
 
-class PetitionTypeResource(resources.ModelResource):
+class PetitionTypeResource(RefDataResource):
     handling_profile = fields.Field(
         attribute="handling_profile",
         column_name="handling_profile",
@@ -49,14 +50,14 @@ class PetitionTypeResource(resources.ModelResource):
         )
 
 
-class DeadlineProfileResource(resources.ModelResource):
+class DeadlineProfileResource(RefDataResource):
     class Meta:
         model = DeadlineProfile
         import_id_fields = ("code",)
         fields = ("code", "name", "amount", "unit", "legal_basis", "description")
 
 
-class DispatchRuleResource(resources.ModelResource):
+class DispatchRuleResource(RefDataResource):
     category = fields.Field(
         attribute="category",
         column_name="category",

@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from import_export import fields, resources
+from import_export import fields
 from import_export.admin import ImportExportModelAdmin
 from import_export.widgets import ForeignKeyWidget
 
+from xinfang.core.resources import RefDataResource
 from xinfang.orgs.models import Membership, Org, Region, User
 
 
-class RegionResource(resources.ModelResource):
+class RegionResource(RefDataResource):
     parent = fields.Field(
         attribute="parent", column_name="parent", widget=ForeignKeyWidget(Region, field="code")
     )
@@ -18,7 +19,7 @@ class RegionResource(resources.ModelResource):
         fields = ("code", "prefix", "name", "full_name", "level", "parent")
 
 
-class OrgResource(resources.ModelResource):
+class OrgResource(RefDataResource):
     region = fields.Field(
         attribute="region", column_name="region", widget=ForeignKeyWidget(Region, field="code")
     )

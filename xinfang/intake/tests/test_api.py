@@ -226,3 +226,22 @@ def test_schema_documents_the_endpoint(client: Client, db: Any) -> None:
     assert "/api/v1/track/{query_code}" in schema["paths"]
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
+
+
+def test_oversized_attachment_is_refused(client: Client, bureau: Any, settings: Any) -> None:
+    settings.XINFANG_ATTACHMENT_MAX_BYTES = 1024 * 1024
+    big = PNG + b"\x00" * (1024 * 1024)
+    files = [{"filename": "big.png", "content_base64": base64.b64encode(big).decode()}]
+    before = counts()
+    response = post(client, petition_payload(attachments=files))
+    assert response.status_code == 400
+    assert "1 MB" in response.json()["errors"]["attachments"][0]["en"]
+    assert counts() == before
+
+
+def test_too_many_attachments_are_refused(client: Client, bureau: Any, settings: Any) -> None:
+    settings.XINFANG_ATTACHMENT_MAX_COUNT = 2
+    one = {"filename": "a.png", "content_base64": base64.b64encode(PNG).decode()}
+    response = post(client, petition_payload(attachments=[one, one, one]))
+    assert response.status_code == 400
+    assert response.json()["errors"]["attachments"][0]["en"] == "At most 2 attachments."
