@@ -26,10 +26,32 @@ from typing import Any
 
 import run  # bench/intake/run.py, same directory
 
+# label → (file suffix, function) whose cumulative time is reported per request
+STAGES = {
+    "whole request (WSGIHandler)": ("django/core/handlers/wsgi.py", "__call__"),
+    "  view: PetitionCreateApi.post": ("xinfang/intake/api.py", "post"),
+    "    petition_submit": ("xinfang/intake/services.py", "petition_submit"),
+    "      request_digest": ("xinfang/intake/services.py", "request_digest"),
+    "      _replay (idempotency SELECT)": ("xinfang/intake/services.py", "_replay"),
+    "      validate_petition (DRF serializer)": (
+        "xinfang/intake/validation.py",
+        "validate_petition",
+    ),
+    "      bureau_for_region": ("xinfang/orgs/selectors.py", "bureau_for_region"),
+    "      case_create": ("xinfang/cases/services.py", "case_create"),
+    "        item_number_allocate": ("xinfang/cases/services.py", "item_number_allocate"),
+    "        crypto.encrypt (field encryption)": ("xinfang/core/crypto.py", "encrypt"),
+    "        crypto.blind_index": ("xinfang/core/crypto.py", "blind_index"),
+    "      task enqueue": ("django_tasks/base.py", "enqueue"),
+    "  DRF response render": ("rest_framework/response.py", "rendered_content"),
+    "  psycopg execute (all SQL, client side)": ("psycopg/cursor.py", "execute"),
+    "  transaction commit": ("django/db/backends/base/base.py", "commit"),
+}
 
-def wsgi_post(path: str, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
+
+def wsgi_request(method: str, path: str, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
     env: dict[str, Any] = {
-        "REQUEST_METHOD": "POST",
+        "REQUEST_METHOD": method,
         "PATH_INFO": path,
         "QUERY_STRING": "",
         "SCRIPT_NAME": "",
@@ -53,10 +75,84 @@ def wsgi_post(path: str, body: bytes, headers: dict[str, str]) -> dict[str, Any]
     return env
 
 
+def stages(bodies: list[bytes], n: int) -> dict[str, tuple[float, float]]:
+    """Each piece of the intake path timed on its own: (CPU ms, wall ms) per call."""
+    from django.db import connection, transaction
+
+    from xinfang.cases.models import Case
+    from xinfang.cases.services import case_create
+    from xinfang.cases.tasks import case_suggest_route
+    from xinfang.intake import services as intake
+    from xinfang.intake.validation import validate_petition
+    from xinfang.orgs.selectors import bureau_for_region
+
+    datas = [json.loads(b) for b in bodies]
+    valids = [validate_petition(d) for d in datas[:50]]
+    out: dict[str, tuple[float, float]] = {}
+
+    def timed(label: str, fn: Callable[[int], object]) -> None:
+        try:
+            for i in range(10):
+                fn(i)
+        except Exception as exc:  # the code under test changes; report, don't stop
+            run.log(f"stage {label!r} skipped: {exc!r}")
+            return
+        c0, w0 = time.process_time(), time.perf_counter()
+        for i in range(n):
+            fn(i)
+        cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+        out[label] = (round(cpu / n * 1000, 3), round(wall / n * 1000, 3))
+
+    def raw_select(_i: int) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+
+    # The builder's name has changed before (_new_case → petition_build): look it up.
+    build = vars(intake).get("petition_build") or vars(intake).get("_new_case")
+
+    def new_case(i: int) -> Any:
+        v = valids[i % len(valids)]
+        key = f"stage-{i}-{time.time_ns()}"
+        return build(v, channel="api", key=key, digest="", extra_files=[])  # type: ignore[misc]
+
+    def create_only(i: int) -> None:
+        with transaction.atomic():
+            case_create(data=new_case(i))
+
+    def create_enqueue(i: int) -> None:
+        with transaction.atomic():
+            case, _ = case_create(data=new_case(i))
+            case_suggest_route.enqueue(case_id=case.pk)
+
+    def submit(i: int) -> None:
+        intake.petition_submit(
+            channel="api", data=datas[i % len(datas)], idempotency_key=f"st-{i}-{time.time_ns()}"
+        )
+
+    timed("SELECT 1 via Django cursor (one round trip)", raw_select)
+    timed("connection.is_usable() (CONN_HEALTH_CHECKS)", lambda _i: connection.is_usable())
+    timed("request_digest", lambda i: intake.request_digest(datas[i % len(datas)]))
+    timed(
+        "_replay: Case by idempotency_key (1 SELECT)",
+        lambda i: Case.objects.filter(idempotency_key=f"none-{i}").first(),
+    )
+    timed(
+        "validate_petition (DRF, cached lookups)",
+        lambda i: validate_petition(datas[i % len(datas)]),
+    )
+    timed("bureau_for_region (1 SELECT)", lambda i: bureau_for_region(region=valids[i % 50].region))
+    timed("atomic + case_create (8 statements)", create_only)
+    timed("atomic + case_create + enqueue (9 statements)", create_enqueue)
+    timed("petition_submit (the whole service)", submit)
+    return out
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--requests", type=int, default=300)
     p.add_argument("--top", type=int, default=30)
+    p.add_argument("--wall", action="store_true", help="profile wall time instead of CPU")
     p.add_argument("--out", help="also write the raw profile here (for snakeviz etc.)")
     p.add_argument(
         "--pg", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
@@ -109,15 +205,17 @@ def profile(args: argparse.Namespace) -> int:
 
     connection.is_usable = counting_is_usable  # type: ignore[method-assign]
 
-    def call(n: int) -> tuple[str, bytes]:
+    def call(n: int, path: str = "/api/v1/petitions") -> tuple[str, bytes]:
         out: dict[str, str] = {}
 
         def start_response(status: str, _headers: Iterable[Any], _exc: Any = None) -> None:
             out["status"] = status
 
-        env = wsgi_post(
-            "/api/v1/petitions", bodies[n % len(bodies)], {"Idempotency-Key": f"profile-{n}"}
-        )
+        if path == "/healthz":
+            env = wsgi_request("GET", path, b"", {})
+        else:
+            headers = {"Idempotency-Key": f"profile-{n}"}
+            env = wsgi_request("POST", path, bodies[n % len(bodies)], headers)
         body = b"".join(handler(env, start_response))  # type: ignore[arg-type]
         return out["status"], body
 
@@ -139,13 +237,23 @@ def profile(args: argparse.Namespace) -> int:
         statuses[status] += 1
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
 
+    for n in range(20):
+        call(n, "/healthz")
+    hwall0, hcpu0 = time.perf_counter(), time.process_time()
+    for n in range(args.requests):
+        call(n, "/healthz")
+    hwall, hcpu = time.perf_counter() - hwall0, time.process_time() - hcpu0
+
     with CaptureQueriesContext(connection) as ctx:
         health_checks = 0
         for n in range(args.requests, 2 * args.requests):
             call(n)
     queries, checks = len(ctx.captured_queries), health_checks
 
-    profiler = cProfile.Profile()
+    stage_rows = stages(bodies, args.requests)
+
+    # CPU time, not wall time: what limits throughput on a 2-core box is CPU.
+    profiler = cProfile.Profile(time.perf_counter if args.wall else time.process_time)
     profiler.enable()
     for n in range(2 * args.requests, 3 * args.requests):
         call(n)
@@ -159,6 +267,15 @@ def profile(args: argparse.Namespace) -> int:
     if args.out:
         profiler.dump_stats(args.out)
 
+    print(f"{'wall' if args.wall else 'CPU'} ms per request by stage (under cProfile):")
+    per = 1000 / args.requests
+    for label, (filename, func) in STAGES.items():
+        hits = [v for k, v in stats.stats.items() if k[0].endswith(filename) and k[2] == func]  # type: ignore[attr-defined]
+        if hits:
+            print(f"  {label:<44} {sum(h[3] for h in hits) * per:7.2f}")
+    print("CPU / wall ms per call, each stage timed alone without a profiler:")
+    for label, (cpu_ms, wall_ms) in stage_rows.items():
+        print(f"  {label:<52} {cpu_ms:7.2f} {wall_ms:7.2f}")
     print("SQL of one intake request (after warm-up):")
     for i, q in enumerate(one_request, 1):
         print(f"  {i:2d}. {q[:160]}")
@@ -171,6 +288,8 @@ def profile(args: argparse.Namespace) -> int:
                 "health_checks_per_request": round(checks / args.requests, 2),
                 "wall_ms_per_request": round(wall / args.requests * 1000, 2),
                 "cpu_ms_per_request": round(cpu / args.requests * 1000, 2),
+                "healthz_wall_ms": round(hwall / args.requests * 1000, 2),
+                "healthz_cpu_ms": round(hcpu / args.requests * 1000, 2),
             }
         )
     )

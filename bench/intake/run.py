@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
@@ -181,6 +182,7 @@ def free_port() -> int:
 class Server:
     proc: subprocess.Popen[bytes]
     base_url: str
+    db_url: str
 
     def stop(self) -> None:
         if self.proc.poll() is not None:
@@ -228,7 +230,7 @@ def server_start(env: dict[str, str], args: argparse.Namespace) -> Server:
     proc = subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=sys.stderr, stderr=sys.stderr, start_new_session=True
     )
-    return Server(proc=proc, base_url=f"http://127.0.0.1:{port}")
+    return Server(proc=proc, base_url=f"http://127.0.0.1:{port}", db_url=env["DATABASE_URL"])
 
 
 async def server_wait(server: Server, timeout: float = 60) -> None:
@@ -261,12 +263,108 @@ def cpu_ticks() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
+CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_by_group(server_pgid: int) -> dict[str, tuple[int, int]]:
+    """(user, system) jiffies per group of live processes: server, postgres, client, other."""
+    groups: dict[str, tuple[int, int]] = {}
+    me = os.getpid()
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                raw = fh.read()
+        except OSError:
+            continue
+        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+        rest = raw[raw.rindex(")") + 2 :].split()
+        pgid, utime, stime = int(rest[2]), int(rest[11]), int(rest[12])
+        if pgid == server_pgid:
+            name = "server"
+        elif comm.startswith("postgres"):
+            name = "postgres"
+        elif int(entry) == me:
+            name = "client"
+        else:
+            name = "other"
+        u, s = groups.get(name, (0, 0))
+        groups[name] = (u + utime, s + stime)
+    return groups
+
+
+def cpu_share(
+    before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]], seconds: float
+) -> dict[str, dict[str, float]]:
+    """Cores used per group during the interval, split into user and system time.
+
+    Only processes alive at both ends are exact (a postgres backend that exits in between
+    is missed); good enough to see where the CPU goes.
+    """
+    out: dict[str, dict[str, float]] = {}
+    for name in ("server", "postgres", "client", "other"):
+        u0, s0 = before.get(name, (0, 0))
+        u1, s1 = after.get(name, (0, 0))
+        du, ds = max(0, u1 - u0) / CLK_TCK / seconds, max(0, s1 - s0) / CLK_TCK / seconds
+        out[name] = {"user": round(du, 2), "sys": round(ds, 2)}
+    return out
+
+
 def background_cpu(seconds: float = 2.0) -> float:
     """Machine busy fraction with nothing of ours running: other load skews the figures."""
     busy0, total0 = cpu_ticks()
     time.sleep(seconds)
     busy1, total1 = cpu_ticks()
     return (busy1 - busy0) / (total1 - total0) if total1 > total0 else 0.0
+
+
+class DbSampler:
+    """Samples pg_stat_activity of the bench database every `interval` s in a thread.
+
+    Says what the server's connections are doing while the load runs: executing, idle
+    (waiting for Python), or waiting on a lock (e.g. the item-number counter row) or on the
+    WAL flush at commit.
+    """
+
+    def __init__(self, db_url: str, interval: float = 0.1) -> None:
+        self.db_url, self.interval = db_url, interval
+        self.samples = 0
+        self.states: Counter[str] = Counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        query = (
+            "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'"
+        )
+        try:
+            with psycopg.connect(self.db_url, autocommit=True, connect_timeout=5) as conn:
+                while not self._stop.wait(self.interval):
+                    rows = conn.execute(query).fetchall()
+                    self.samples += 1
+                    for state, wtype, wevent in rows:
+                        if state == "active" and wtype:
+                            self.states[f"wait {wtype}:{wevent}"] += 1
+                        else:
+                            self.states[str(state)] += 1
+        except psycopg.Error as exc:
+            log(f"warning: pg_stat_activity sampling stopped: {exc}")
+
+    def __enter__(self) -> DbSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def summary(self) -> dict[str, float]:
+        """Average number of server connections in each state (idle, active, wait …)."""
+        n = max(1, self.samples)
+        return {k: round(v / n, 2) for k, v in self.states.most_common()}
 
 
 @dataclass
@@ -279,8 +377,9 @@ class PhaseResult:
     error_kinds: Counter[str] = field(default_factory=Counter)
     first_error: str = ""
     acked: list[str] = field(default_factory=list)  # item numbers of 2xx petitions
-    client_cpu: float = 0.0  # this process, in cores
     machine_cpu: float = 0.0  # whole machine busy fraction
+    cpu: dict[str, dict[str, float]] = field(default_factory=dict)  # cores per process group
+    db: dict[str, float] = field(default_factory=dict)  # connections per state, on average
 
     @property
     def rps(self) -> float:
@@ -298,7 +397,9 @@ class PhaseResult:
             f"{self.rps:.0f} ok/s, p50 {self.pct_ms(0.5):.1f} ms, "
             f"p99 {self.pct_ms(0.99):.1f} ms, errors {self.errors}"
             + (f" {dict(self.error_kinds)}" if self.errors else "")
-            + f"; client CPU {self.client_cpu:.2f} cores, machine {self.machine_cpu:.0%}"
+            + f"; machine busy {self.machine_cpu:.0%}, cores used (user+sys): "
+            + ", ".join(f"{k} {v['user']:.2f}+{v['sys']:.2f}" for k, v in self.cpu.items())
+            + f"; db connections: {self.db}"
         )
 
 
@@ -306,14 +407,14 @@ Send = Callable[[aiohttp.ClientSession, PhaseResult], Awaitable[None]]
 
 
 async def run_phase(
-    name: str, base_url: str, send: Send, *, seconds: float, concurrency: int
+    name: str, server: Server, send: Send, *, seconds: float, concurrency: int
 ) -> PhaseResult:
     """`concurrency` closed-loop clients, each sending back-to-back requests for `seconds`."""
     result = PhaseResult(name)
     connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency)
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(
-        base_url, connector=connector, timeout=timeout, auto_decompress=False
+        server.base_url, connector=connector, timeout=timeout, auto_decompress=False
     ) as session:
 
         async def client() -> None:
@@ -328,12 +429,14 @@ async def run_phase(
                 result.latencies.append(time.perf_counter() - t0)
 
         busy0, total0 = cpu_ticks()
-        cpu0 = time.process_time()
+        groups0 = cpu_by_group(server.proc.pid)
         start = time.perf_counter()
         deadline = start + seconds
-        await asyncio.gather(*(client() for _ in range(concurrency)))
+        with DbSampler(server.db_url) as sampler:
+            await asyncio.gather(*(client() for _ in range(concurrency)))
+        result.db = sampler.summary()
         result.elapsed = time.perf_counter() - start
-        result.client_cpu = (time.process_time() - cpu0) / result.elapsed
+        result.cpu = cpu_share(groups0, cpu_by_group(server.proc.pid), result.elapsed)
         busy1, total1 = cpu_ticks()
         result.machine_cpu = (busy1 - busy0) / (total1 - total0) if total1 > total0 else 0.0
     return result
@@ -429,6 +532,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="PostgreSQL server URL without database (BENCH_PG_URL)",
     )
     p.add_argument("--db-name", default="xinfang_bench", help="database to recreate")
+    p.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="wait up to this long for other load to drop below 20%% CPU before measuring (0)",
+    )
     p.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
     p.add_argument(
         "--strict",
@@ -468,14 +578,14 @@ async def measure(
         log(f"warm-up: {args.warmup:g} s per endpoint")
         await run_phase(
             "warmup-healthz",
-            server.base_url,
+            server,
             send_healthz,
             seconds=args.warmup,
             concurrency=args.concurrency,
         )
         warm = await run_phase(
             "warmup-petitions",
-            server.base_url,
+            server,
             send_petition,
             seconds=args.warmup,
             concurrency=args.concurrency,
@@ -485,13 +595,13 @@ async def measure(
             raise SetupError(f"no petition accepted during warm-up: {warm.first_error}")
     log(f"baseline: GET /healthz, {args.concurrency} clients, {args.seconds:g} s")
     base = await run_phase(
-        "healthz", server.base_url, send_healthz, seconds=args.seconds, concurrency=args.concurrency
+        "healthz", server, send_healthz, seconds=args.seconds, concurrency=args.concurrency
     )
     log(base.summary())
     log(f"intake: POST /api/v1/petitions, {args.concurrency} clients, {args.seconds:g} s")
     intake = await run_phase(
         "petitions",
-        server.base_url,
+        server,
         send_petition,
         seconds=args.seconds,
         concurrency=args.concurrency,
@@ -528,6 +638,12 @@ def main(argv: list[str] | None = None) -> int:
             created_db = True
             database_seed(env)
             background = background_cpu()
+            waited = 0.0
+            while background > 0.2 and waited < args.wait_quiet:
+                log(f"machine {background:.0%} busy with other work; waiting for it to settle")
+                time.sleep(8)
+                waited += 10
+                background = background_cpu()
             log(f"machine busy before the server starts: {background:.0%} (other load)")
             server = server_start(env, args)
             base, intake, acked = asyncio.run(measure(server, args, run_id, bodies))
@@ -568,7 +684,9 @@ def main(argv: list[str] | None = None) -> int:
         "threads": args.threads,
         "concurrency": args.concurrency,
         "seconds": args.seconds,
-        "client_cpu": round(intake.client_cpu, 2),
+        "cpu": intake.cpu,
+        "baseline_cpu": base.cpu,
+        "db": intake.db,
         "machine_cpu": round(intake.machine_cpu, 2),
         "background_cpu": round(background, 2),
         "cpus": os.cpu_count(),

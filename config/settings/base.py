@@ -176,7 +176,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        # One line per job start and end drowns the web server's log; failures still show.
+        "django_tasks": {"level": env_str("LOG_LEVEL_TASKS", "WARNING")},
+    },
 }
 
 # --- Xinfang's own knobs -------------------------------------------------------------

@@ -71,10 +71,11 @@
   if (anon) { anon.addEventListener("change", toggle); toggle(); }
 
   var form = document.getElementById("petition-form");
-  if (form) {
-    form.addEventListener("submit", function () {
-      var btn = document.getElementById("submit-btn");
-      if (btn) { btn.disabled = true; }
-    });
+  var btn = document.getElementById("submit-btn");
+  if (form && btn) {
+    form.addEventListener("submit", function () { btn.disabled = true; });
+    // Coming back to the form (Back button, page restored from the back/forward cache)
+    // must not leave the button disabled from the earlier submission.
+    window.addEventListener("pageshow", function () { btn.disabled = false; });
   }
 })();

@@ -38,8 +38,14 @@ from xinfang.orgs.tests.factories import make_bureau
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 PHONE_VIEWPORT = {"width": 390, "height": 844}
 TIMEOUT_MS = 15_000
@@ -51,7 +57,30 @@ PNG = base64.b64decode(
 )
 WRONG_FACTOR = "查询码或验证信息不正确。"
 
+
+def _browser_missing() -> str:
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"{CHROMIUM} is missing (install Debian's chromium: make test-browser-deps)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed"
+    return ""
+
+
+BROWSER_MISSING = _browser_missing()
+BROWSER_REQUIRED = os.environ.get("XINFANG_REQUIRE_BROWSER") == "1"
+if BROWSER_MISSING and not BROWSER_REQUIRED:
+    pytest.skip(BROWSER_MISSING, allow_module_level=True)
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _browser_available() -> None:
+    """With XINFANG_REQUIRE_BROWSER=1 (CI) a missing browser fails the tests, not skips them."""
+    if BROWSER_MISSING:
+        pytest.fail(f"browser tests required (XINFANG_REQUIRE_BROWSER=1) but {BROWSER_MISSING}")
 
 
 # --- reference data that transaction=True flushes -----------------------------------------
@@ -94,25 +123,9 @@ def bureau(transactional_db: Any, _reference_data: None) -> Any:
 # --- the browser ------------------------------------------------------------------------------
 
 
-def _chromium_or_skip() -> None:
-    reason = ""
-    if not os.access(CHROMIUM, os.X_OK):
-        reason = f"{CHROMIUM} is missing (install Debian's chromium: make test-browser-deps)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            reason = "the playwright package is not installed"
-    if reason:
-        if os.environ.get("XINFANG_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"browser test required (XINFANG_REQUIRE_BROWSER=1) but {reason}")
-        pytest.skip(reason)
-
-
 @pytest.fixture
 def phone(live_server: Any) -> Any:
     """`with phone() as page:` — a fresh phone-sized Chromium page on the live server."""
-    _chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
     @contextmanager
@@ -121,8 +134,12 @@ def phone(live_server: Any) -> Any:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 context = browser.new_context(
-                    viewport=PHONE_VIEWPORT, device_scale_factor=2, is_mobile=True,
-                    has_touch=True, locale="zh-CN", base_url=live_server.url,
+                    viewport=PHONE_VIEWPORT,
+                    device_scale_factor=2,
+                    is_mobile=True,
+                    has_touch=True,
+                    locale="zh-CN",
+                    base_url=live_server.url,
                 )
                 context.set_default_timeout(TIMEOUT_MS)
                 page = context.new_page()
@@ -176,13 +193,42 @@ def choose_region(page: Any, *, city: str, county: str, township: str = "") -> s
 def fill_petition(page: Any, *, anonymous: bool = False) -> None:
     page.get_by_label("信访类型").select_option("appeal")
     page.get_by_label("标题").fill("小区夜间施工噪音扰民")
-    page.get_by_label("诉求内容").fill("某工地每晚十点后仍在施工，噪音很大，影响休息，请有关部门查处。")
+    page.get_by_label("诉求内容").fill(
+        "某工地每晚十点后仍在施工，噪音很大，影响休息，请有关部门查处。"
+    )
     if anonymous:
         page.locator("#anonymous").check()
         _expect()(page.locator("#identity")).to_be_hidden()
     else:
-        page.get_by_label("姓名", exact=False).first.fill("李明")
-        page.locator("#phone").fill(PHONE)
+        page.get_by_role("textbox", name="姓名", exact=True).fill("李明")
+        page.get_by_role("textbox", name="手机号码", exact=True).fill(PHONE)
+
+
+def expect_field_errors(page: Any, expected: dict[str, str]) -> None:
+    """Each message is shown under its control and tied to it for screen readers."""
+    expect = _expect()
+    for field, message in expected.items():
+        control = page.locator(f"#{field}")
+        expect(control).to_have_attribute("aria-invalid", "true")
+        expect(control).to_have_accessible_description(message)
+        expect(page.locator(f"#{field}-error")).to_have_text(message)
+
+
+def assert_one_line(page: Any, selector: str) -> None:
+    lines = page.locator(selector).evaluate(
+        "el => el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight)"
+    )
+    assert lines < 1.5, f"{selector} wraps onto {lines:.1f} lines at phone width"
+
+
+def assert_touch_targets(page: Any, selector: str, *, min_px: int = 24) -> None:
+    """Controls a thumb must hit are at least min_px high and wide (WCAG 2.5.8)."""
+    sizes = page.locator(selector).evaluate_all(
+        "els => els.map(e => [e.textContent.trim() || e.id,"
+        " e.getBoundingClientRect().width, e.getBoundingClientRect().height])"
+    )
+    small = [(name, round(w), round(h)) for name, w, h in sizes if w < min_px or h < min_px]
+    assert sizes and not small, f"touch targets smaller than {min_px}px: {small}"
 
 
 def assert_fits_phone(page: Any) -> None:
@@ -211,6 +257,7 @@ def test_named_petition_from_phone_to_tracking(phone: Any, shots: Any, bureau: A
         )
         page.get_by_label("同意在去除个人信息后公开", exact=False).check()
         assert_fits_phone(page)
+        assert_touch_targets(page, "header a, header button, summary, #submit-btn")
         shots(page, "01-submit-filled")
 
         page.get_by_role("button", name="提交").click()
@@ -270,6 +317,8 @@ def test_anonymous_petition_is_tracked_with_the_receipt_secret(
         query_code = page.locator("#query-code").inner_text().strip()
         secret = page.locator("#secret").inner_text().strip()
         assert secret and secret != query_code
+        for code in ("#query-code", "#secret"):  # the codes to copy down stay on one line
+            assert_one_line(page, code)
         shots(page, "04-receipt-anonymous")
 
         page.get_by_role("link", name="查询进度").click()
@@ -304,25 +353,39 @@ def test_empty_form_shows_each_missing_field_and_saves_nothing(
         expect(page.locator("#region-2 option", has_text="长沙市")).to_have_count(1)
         page.get_by_role("button", name="提交").click()
         expect(page.locator("#form-errors")).to_contain_text("提交的内容有误，请按提示修改。")
-        expected = {
-            "petition_type": "请填写信访类型。",
-            "title": "请填写标题。",
-            "content": "请填写诉求内容。",
-            "name": "实名信访请填写姓名。",
-            "phone": "实名信访请填写手机号码，以便接收办理进度。",
-        }
-        for field, message in expected.items():
-            control = page.locator(f"#{field}")
-            # Each message is tied to its control, so a screen reader announces it there.
-            expect(control).to_have_attribute("aria-invalid", "true")
-            expect(control).to_have_accessible_description(message)
-            expect(page.locator(f"#{field}-error")).to_have_text(message)
+        expect_field_errors(
+            page,
+            {
+                "petition_type": "请填写信访类型。",
+                "title": "请填写标题。",
+                "content": "请填写诉求内容。",
+            },
+        )
         expect(page.locator("#attachments")).not_to_have_attribute("aria-invalid", "true")
         # The picker comes back with the province still chosen, and the button works again.
         expect(page.locator("#region-1")).to_have_value("430000")
         expect(page.get_by_role("button", name="提交")).to_be_enabled()
         assert_fits_phone(page)
         shots(page, "05-errors")
+
+        # A named petition without name and phone: both are asked for, the rest is kept.
+        choose_region(page, city="长沙市", county="芙蓉区")
+        fill_petition(page)
+        page.get_by_role("textbox", name="姓名", exact=True).fill("")
+        page.get_by_role("textbox", name="手机号码", exact=True).fill("")
+        page.get_by_role("button", name="提交").click()
+        expect_field_errors(
+            page,
+            {
+                "name": "实名信访请填写姓名。",
+                "phone": "实名信访请填写手机号码，以便接收办理进度。",
+            },
+        )
+        for field in ("petition_type", "title", "content"):
+            expect(page.locator(f"#{field}")).not_to_have_attribute("aria-invalid", "true")
+        expect(page.get_by_label("标题")).to_have_value("小区夜间施工噪音扰民")
+        expect(page.locator("#region-3")).to_have_value("430102")  # the picker restores it
+        expect(page.locator("#region_code")).to_have_value("430102")
 
         # The same page in English: the language button posts to /i18n/setlang/.
         with page.expect_request(lambda r: r.method == "POST" and "/i18n/setlang/" in r.url):
@@ -333,11 +396,9 @@ def test_empty_form_shows_each_missing_field_and_saves_nothing(
             "Complaint or request"
         )
         expect(page.locator("#region-2 option").first).to_have_text("Select…")
-        page.get_by_role("button", name="提交").click()
+        page.locator("#submit-btn").click()
         expect(page.locator("#title-error")).to_have_text("Title may not be blank.")
-        expect(page.locator("#name-error")).to_have_text(
-            "Enter your name, or choose to petition anonymously."
-        )
+        expect(page.locator("#content-error")).to_have_text("Content may not be blank.")
         assert_fits_phone(page)
         shots(page, "06-errors-en")
         with page.expect_request(lambda r: r.method == "POST" and "/i18n/setlang/" in r.url):
@@ -345,5 +406,7 @@ def test_empty_form_shows_each_missing_field_and_saves_nothing(
         expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
 
     assert (Case.objects.count(), Petitioner.objects.count(), Attachment.objects.count()) == (
-        0, 0, 0,
+        0,
+        0,
+        0,
     )
