@@ -228,7 +228,8 @@ def assert_touch_targets(page: Any, selector: str, *, min_px: int = 24) -> None:
         " e.getBoundingClientRect().width, e.getBoundingClientRect().height])"
     )
     small = [(name, round(w), round(h)) for name, w, h in sizes if w < min_px or h < min_px]
-    assert sizes and not small, f"touch targets smaller than {min_px}px: {small}"
+    assert sizes, f"nothing matches {selector!r}"
+    assert not small, f"touch targets smaller than {min_px}px: {small}"
 
 
 def assert_fits_phone(page: Any) -> None:
@@ -316,7 +317,8 @@ def test_anonymous_petition_is_tracked_with_the_receipt_secret(
         item_number = page.locator("#item-number").inner_text().strip()
         query_code = page.locator("#query-code").inner_text().strip()
         secret = page.locator("#secret").inner_text().strip()
-        assert secret and secret != query_code
+        assert secret
+        assert secret != query_code
         for code in ("#query-code", "#secret"):  # the codes to copy down stay on one line
             assert_one_line(page, code)
         shots(page, "04-receipt-anonymous")
@@ -392,6 +394,7 @@ def test_empty_form_shows_each_missing_field_and_saves_nothing(
             page.get_by_role("button", name="English").click()
         page.wait_for_load_state()
         expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Submit a petition")
         expect(page.locator("#petition_type option[value=appeal]")).to_have_text(
             "Complaint or request"
         )
@@ -405,8 +408,6 @@ def test_empty_form_shows_each_missing_field_and_saves_nothing(
             page.get_by_role("button", name="中文").click()
         expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
 
-    assert (Case.objects.count(), Petitioner.objects.count(), Attachment.objects.count()) == (
-        0,
-        0,
-        0,
-    )
+    assert Case.objects.count() == 0
+    assert Petitioner.objects.count() == 0
+    assert Attachment.objects.count() == 0
