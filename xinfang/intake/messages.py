@@ -6,7 +6,7 @@ from xinfang.core.errors import Msg
 
 FIELD_LABELS: dict[str, Msg] = {
     "title": Msg("标题", "Title"),
-    "content": Msg("诉求内容", "Content"),
+    "content": Msg("诉求内容", "Your request"),
     "petition_type": Msg("信访类型", "Petition type"),
     "region_code": Msg("问题属地", "Region"),
     "category_code": Msg("内容分类", "Category"),
@@ -27,10 +27,14 @@ FIELD_LABELS: dict[str, Msg] = {
 }
 
 # Generic DRF error codes → message templates; {field} is the field's label.
+# Fields chosen from a list get "please choose", not "please fill in".
+CHOICE_FIELDS = frozenset({"petition_type", "region_code"})
+CHOOSE = Msg("请选择{field}。", "Choose the {field_lower}.")
+
 GENERIC: dict[str, Msg] = {
     "required": Msg("请填写{field}。", "{field} is required."),
     "null": Msg("{field}不能为空。", "{field} may not be null."),
-    "blank": Msg("请填写{field}。", "{field} may not be blank."),
+    "blank": Msg("请填写{field}。", "{field} is required."),
     "max_length": Msg(
         "{field}不能超过{limit}个字。", "{field} must be at most {limit} characters."
     ),

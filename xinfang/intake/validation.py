@@ -97,15 +97,19 @@ class PetitionInput(serializers.Serializer):
     attachments = AttachmentInput(many=True, required=False)
 
     def to_internal_value(self, data: Any) -> Any:
-        # Unknown fields are refused (a typo must not silently drop data) and reported
-        # together with every other problem, not one at a time.
-        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, Mapping) else []
-        errors = {k: [ErrorDetail("unknown", code="unknown_field")] for k in unknown}
+        # Every problem is reported at once, so a citizen fixes the form in one go: unknown
+        # fields (a typo must not silently drop data), missing identity, and field errors.
+        errors: dict[str, Any] = {}
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            errors = {k: [ErrorDetail("unknown", code="unknown_field")] for k in unknown}
+            if identity := _missing_identity(data):
+                errors["petitioner"] = identity
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:
             detail = exc.detail if isinstance(exc.detail, dict) else {"_": exc.detail}
-            raise serializers.ValidationError({**errors, **detail}) from exc
+            raise serializers.ValidationError(_merge(errors, detail)) from exc
         if errors:
             raise serializers.ValidationError(errors)
         return value
@@ -133,17 +137,36 @@ class PetitionInput(serializers.Serializer):
         return category
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        person = attrs.get("petitioner") or {}
-        if not attrs.get("anonymous"):
-            errors: dict[str, Any] = {}
-            if not person.get("name"):
-                errors["name"] = [_detail(m.NAME_REQUIRED)]
-            if not person.get("phone"):
-                errors["phone"] = [_detail(m.PHONE_REQUIRED)]
-            if errors:
-                raise serializers.ValidationError({"petitioner": errors})
         attrs["files"] = decode_attachments(attrs.pop("attachments", []))
         return attrs
+
+
+def _missing_identity(data: Mapping[str, Any]) -> dict[str, list[ErrorDetail]]:
+    """Name and phone are required unless the petition is anonymous (信访工作条例 Art. 23)."""
+    try:
+        anonymous = serializers.BooleanField().to_internal_value(data.get("anonymous", False))
+    except serializers.ValidationError:
+        return {}  # the anonymous field itself reports the problem
+    person = data.get("petitioner")
+    if anonymous or (person is not None and not isinstance(person, Mapping)):
+        return {}
+    person = person or {}
+    errors = {}
+    if not str(person.get("name") or "").strip():
+        errors["name"] = [_detail(m.NAME_REQUIRED)]
+    if not str(person.get("phone") or "").strip():
+        errors["phone"] = [_detail(m.PHONE_REQUIRED)]
+    return errors
+
+
+def _merge(extra: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(detail)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**value, **merged[key]}  # a format error beats "missing"
+        else:
+            merged.setdefault(key, value)
+    return merged
 
 
 @dataclass(frozen=True)
@@ -206,15 +229,18 @@ def _to_msg(detail: ErrorDetail, field: str, serializer_field: Any) -> Msg:
     code = str(detail.code)
     if code in _CUSTOM:
         return _CUSTOM[code]
+    name = field.rsplit(".", 1)[-1]
     template = m.GENERIC.get(code, m.GENERIC["invalid"])
-    label = m.FIELD_LABELS.get(field.rsplit(".", 1)[-1], Msg(field, field))
+    if code in ("required", "blank") and name in m.CHOICE_FIELDS:
+        template = m.CHOOSE
+    label = m.FIELD_LABELS.get(name, Msg(field, field))
     limit = ""
     for attr in ("max_length", "min_length", "max_value", "min_value"):
         if code == attr:
             limit = str(getattr(serializer_field, attr, "") or "")
     return Msg(
         template.zh.format(field=label.zh, limit=limit),
-        template.en.format(field=label.en, limit=limit),
+        template.en.format(field=label.en, field_lower=label.en.lower(), limit=limit),
     )
 
 

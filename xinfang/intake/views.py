@@ -10,10 +10,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from xinfang.cases.models import Channel
+from xinfang.cases.services import UploadedFileData
 from xinfang.catalog.selectors import petition_type_list
 from xinfang.core.errors import ApplicationError, FieldErrors
 from xinfang.intake.services import petition_submit
-from xinfang.intake.validation import CONTENT_MAX, TITLE_MAX, RawFile, check_files
+from xinfang.intake.validation import (
+    CONTENT_MAX,
+    TITLE_MAX,
+    RawFile,
+    check_files,
+    validate_petition,
+)
 
 _PERSON_FIELDS = ("name", "phone", "id_number", "address")
 _RECEIPT_SESSION_KEY = "xinfang_receipt"
@@ -63,16 +70,29 @@ def _render_form(
     return render(request, "intake/submit.html", context, status=status)
 
 
+def _checked_files(request: HttpRequest, data: dict[str, Any]) -> list[UploadedFileData]:
+    """The uploads, or FieldErrors listing file problems together with the form's own."""
+    raws = [RawFile(f.name or "file", f.read()) for f in request.FILES.getlist("attachments")]
+    try:
+        return check_files(raws)
+    except FieldErrors as file_errors:
+        try:
+            validate_petition(data)
+        except FieldErrors as form_errors:
+            raise FieldErrors({**form_errors.errors, **file_errors.errors}) from file_errors
+        raise
+
+
 @require_http_methods(["GET", "POST"])
 def submit(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _render_form(request)
+    data = _form_data(request.POST)
     try:
-        raws = [RawFile(f.name or "file", f.read()) for f in request.FILES.getlist("attachments")]
-        files = check_files(raws)
+        files = _checked_files(request, data)
         receipt = petition_submit(
             channel=Channel.WEB,
-            data=_form_data(request.POST),
+            data=data,
             files=files,
             # The form's hidden token makes a double-tapped "submit" one petition, not two.
             idempotency_key=f"web:{request.POST.get('form_token', '')}"[:128] or None,

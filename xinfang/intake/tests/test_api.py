@@ -176,9 +176,41 @@ def test_bad_input_is_refused_field_by_field_and_nothing_written(
 
 
 def test_every_error_is_reported_at_once(client: Client, bureau: Any) -> None:
-    body = {"title": "x", "content": "", "petition_type": "?", "region_code": "0"}
+    body = {
+        "title": "x",
+        "content": "",
+        "petition_type": "?",
+        "region_code": "0",
+        "zz": 1,
+        "petitioner": {"phone": "12"},
+    }
     errors = post(client, body).json()["errors"]
-    assert {"title", "content", "petition_type", "region_code"} <= set(errors)
+    assert {
+        "title",
+        "content",
+        "petition_type",
+        "region_code",
+        "zz",
+        "petitioner.name",
+        "petitioner.phone",
+    } <= set(errors)
+    # A malformed phone is reported as malformed, not as missing.
+    assert errors["petitioner.phone"][0]["en"].startswith("Enter a valid mobile")
+
+
+def test_missing_choices_ask_to_choose(client: Client, bureau: Any) -> None:
+    errors = post(client, {"title": "标题四个字", "content": "内容至少十个字内容至少十个字"}).json()
+    assert errors["errors"]["petition_type"][0] == {
+        "zh": "请选择信访类型。",
+        "en": "Choose the petition type.",
+    }
+    assert errors["errors"]["region_code"][0]["zh"] == "请选择问题属地。"
+
+
+def test_anonymous_needs_no_identity(client: Client, bureau: Any) -> None:
+    body = petition_payload(anonymous=True)
+    body.pop("petitioner")
+    assert post(client, body).status_code == 201
 
 
 @pytest.mark.parametrize("raw", ["{bad json", "[1, 2]", '"text"', ""])

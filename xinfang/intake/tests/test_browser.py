@@ -358,9 +358,12 @@ def test_empty_form_shows_each_missing_field_and_saves_nothing(
         expect_field_errors(
             page,
             {
-                "petition_type": "请填写信访类型。",
+                "petition_type": "请选择信访类型。",
                 "title": "请填写标题。",
                 "content": "请填写诉求内容。",
+                # Missing identity is reported in the same round, not after a second submit.
+                "name": "实名信访请填写姓名。",
+                "phone": "实名信访请填写手机号码，以便接收办理进度。",
             },
         )
         expect(page.locator("#attachments")).not_to_have_attribute("aria-invalid", "true")
@@ -401,7 +404,7 @@ def test_empty_form_shows_each_missing_field_and_saves_nothing(
         expect(page.locator("#region-2 option").first).to_have_text("Select…")
         page.locator("#submit-btn").click()
         expect(page.locator("#title-error")).to_have_text("Title may not be blank.")
-        expect(page.locator("#content-error")).to_have_text("Content may not be blank.")
+        expect(page.locator("#content-error")).to_have_text("Your request is required.")
         assert_fits_phone(page)
         shots(page, "06-errors-en")
         with page.expect_request(lambda r: r.method == "POST" and "/i18n/setlang/" in r.url):

@@ -66,7 +66,7 @@ def test_errors_are_shown_next_to_fields_and_nothing_is_written(
     html = response.content.decode()
     assert "请填写标题" in html
     assert "请填写有效的手机号" in html
-    assert "请填写问题属地" in html
+    assert "请选择问题属地" in html
     assert 'value="路灯长期不亮"' not in html  # the empty title stayed empty
     assert "五一路附近路灯坏了两个月" in html  # what was typed is kept
     assert Case.objects.count() == 0
@@ -78,6 +78,15 @@ def test_forbidden_upload_is_refused(client: Client, bureau: Any) -> None:
     assert response.status_code == 400
     assert "不支持的文件类型" in response.content.decode()
     assert Case.objects.count() == 0
+
+
+def test_bad_file_and_bad_fields_are_reported_together(client: Client, bureau: Any) -> None:
+    upload = SimpleUploadedFile("run.png", b"#!/bin/sh\n", content_type="image/png")
+    html = client.post("/submit/", {**form(title="", name=""), "attachments": [upload]}).content
+    text = html.decode()
+    assert "不支持的文件类型" in text
+    assert "请填写标题" in text
+    assert "实名信访请填写姓名" in text
 
 
 def test_english_interface(client: Client, bureau: Any) -> None:
