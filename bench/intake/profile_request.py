@@ -75,6 +75,22 @@ def wsgi_request(method: str, path: str, body: bytes, headers: dict[str, str]) -
     return env
 
 
+def backend_pid(connection: Any) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a local process, e.g. a postgres backend."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / run.CLK_TCK
+
+
 def stages(bodies: list[bytes], n: int) -> dict[str, tuple[float, float]]:
     """Each piece of the intake path timed on its own: (CPU ms, wall ms) per call."""
     from django.db import connection, transaction
@@ -152,6 +168,11 @@ def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--requests", type=int, default=300)
     p.add_argument("--top", type=int, default=30)
+    p.add_argument(
+        "--server-side-binding",
+        action="store_true",
+        help="measure with DATABASES OPTIONS server_side_binding=True (not the app's setting)",
+    )
     p.add_argument("--wall", action="store_true", help="profile wall time instead of CPU")
     p.add_argument("--out", help="also write the raw profile here (for snakeviz etc.)")
     p.add_argument(
@@ -190,6 +211,9 @@ def profile(args: argparse.Namespace) -> int:
     from django.test.utils import CaptureQueriesContext
 
     django.setup()
+    if args.server_side_binding:  # try psycopg server-side binding (prepared statements)
+        connection.settings_dict.setdefault("OPTIONS", {})["server_side_binding"] = True
+        connection.close()
     handler = WSGIHandler()
     bodies = run.petition_bodies(max(args.requests, 50), seed=1)
 
@@ -231,11 +255,15 @@ def profile(args: argparse.Namespace) -> int:
     one_request = [q["sql"] for q in ctx.captured_queries]
 
     statuses: Counter[str] = Counter()
+    pg_pid = backend_pid(connection)
+    pg0 = proc_cpu(pg_pid)
     wall0, cpu0 = time.perf_counter(), time.process_time()
     for n in range(args.requests):  # plain timing, no instrumentation
         status, _ = call(n)
         statuses[status] += 1
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    same_backend = backend_pid(connection) == pg_pid
+    pg_cpu = (proc_cpu(pg_pid) - pg0) if same_backend else float("nan")
 
     for n in range(20):
         call(n, "/healthz")
@@ -269,8 +297,9 @@ def profile(args: argparse.Namespace) -> int:
 
     print(f"{'wall' if args.wall else 'CPU'} ms per request by stage (under cProfile):")
     per = 1000 / args.requests
+    raw: dict[tuple[str, int, str], tuple[Any, ...]] = stats.stats  # type: ignore[attr-defined]
     for label, (filename, func) in STAGES.items():
-        hits = [v for k, v in stats.stats.items() if k[0].endswith(filename) and k[2] == func]  # type: ignore[attr-defined]
+        hits = [v for k, v in raw.items() if k[0].endswith(filename) and k[2] == func]
         if hits:
             print(f"  {label:<44} {sum(h[3] for h in hits) * per:7.2f}")
     print("CPU / wall ms per call, each stage timed alone without a profiler:")
@@ -288,6 +317,8 @@ def profile(args: argparse.Namespace) -> int:
                 "health_checks_per_request": round(checks / args.requests, 2),
                 "wall_ms_per_request": round(wall / args.requests * 1000, 2),
                 "cpu_ms_per_request": round(cpu / args.requests * 1000, 2),
+                "postgres_cpu_ms_per_request": round(pg_cpu / args.requests * 1000, 2),
+                "server_side_binding": args.server_side_binding,
                 "healthz_wall_ms": round(hwall / args.requests * 1000, 2),
                 "healthz_cpu_ms": round(hcpu / args.requests * 1000, 2),
             }

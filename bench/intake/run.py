@@ -266,9 +266,12 @@ def cpu_ticks() -> tuple[int, int]:
 CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def cpu_by_group(server_pgid: int) -> dict[str, tuple[int, int]]:
-    """(user, system) jiffies per group of live processes: server, postgres, client, other."""
-    groups: dict[str, tuple[int, int]] = {}
+ProcTable = dict[int, tuple[str, str, int, int]]  # pid → (group, comm, user, system jiffies)
+
+
+def proc_table(server_pgid: int) -> ProcTable:
+    """CPU used so far by every live process, grouped: server, postgres, client, other."""
+    table: ProcTable = {}
     me = os.getpid()
     for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
         if not entry.isdigit():
@@ -282,33 +285,40 @@ def cpu_by_group(server_pgid: int) -> dict[str, tuple[int, int]]:
         rest = raw[raw.rindex(")") + 2 :].split()
         pgid, utime, stime = int(rest[2]), int(rest[11]), int(rest[12])
         if pgid == server_pgid:
-            name = "server"
+            group = "server"
         elif comm.startswith("postgres"):
-            name = "postgres"
+            group = "postgres"
         elif int(entry) == me:
-            name = "client"
+            group = "client"
         else:
-            name = "other"
-        u, s = groups.get(name, (0, 0))
-        groups[name] = (u + utime, s + stime)
-    return groups
+            group = "other"
+        table[int(entry)] = (group, comm, utime, stime)
+    return table
 
 
 def cpu_share(
-    before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]], seconds: float
-) -> dict[str, dict[str, float]]:
-    """Cores used per group during the interval, split into user and system time.
+    before: ProcTable, after: ProcTable, seconds: float
+) -> tuple[dict[str, dict[str, float]], list[str]]:
+    """Cores used per group during the interval (user and system), and the top "other"s.
 
-    Only processes alive at both ends are exact (a postgres backend that exits in between
-    is missed); good enough to see where the CPU goes.
+    Processes that exited during the interval are missed (their time is gone from /proc);
+    good enough to see where the CPU goes.
     """
-    out: dict[str, dict[str, float]] = {}
-    for name in ("server", "postgres", "client", "other"):
-        u0, s0 = before.get(name, (0, 0))
-        u1, s1 = after.get(name, (0, 0))
-        du, ds = max(0, u1 - u0) / CLK_TCK / seconds, max(0, s1 - s0) / CLK_TCK / seconds
-        out[name] = {"user": round(du, 2), "sys": round(ds, 2)}
-    return out
+    sums: dict[str, list[int]] = {g: [0, 0] for g in ("server", "postgres", "client", "other")}
+    others: list[tuple[int, str]] = []
+    for pid, (group, comm, u1, s1) in after.items():
+        _g, _c, u0, s0 = before.get(pid, (group, comm, 0, 0))
+        du, ds = max(0, u1 - u0), max(0, s1 - s0)
+        sums[group][0] += du
+        sums[group][1] += ds
+        if group == "other" and du + ds:
+            others.append((du + ds, f"{comm}[{pid}]"))
+    out = {
+        g: {"user": round(u / CLK_TCK / seconds, 2), "sys": round(s / CLK_TCK / seconds, 2)}
+        for g, (u, s) in sums.items()
+    }
+    top = [f"{name} {t / CLK_TCK / seconds:.2f}" for t, name in sorted(others, reverse=True)[:3]]
+    return out, top
 
 
 def background_cpu(seconds: float = 2.0) -> float:
@@ -380,6 +390,7 @@ class PhaseResult:
     machine_cpu: float = 0.0  # whole machine busy fraction
     cpu: dict[str, dict[str, float]] = field(default_factory=dict)  # cores per process group
     db: dict[str, float] = field(default_factory=dict)  # connections per state, on average
+    top_other: list[str] = field(default_factory=list)  # busiest processes not ours
 
     @property
     def rps(self) -> float:
@@ -400,6 +411,7 @@ class PhaseResult:
             + f"; machine busy {self.machine_cpu:.0%}, cores used (user+sys): "
             + ", ".join(f"{k} {v['user']:.2f}+{v['sys']:.2f}" for k, v in self.cpu.items())
             + f"; db connections: {self.db}"
+            + (f"; busiest other processes: {', '.join(self.top_other)}" if self.top_other else "")
         )
 
 
@@ -429,14 +441,16 @@ async def run_phase(
                 result.latencies.append(time.perf_counter() - t0)
 
         busy0, total0 = cpu_ticks()
-        groups0 = cpu_by_group(server.proc.pid)
+        procs0 = proc_table(server.proc.pid)
         start = time.perf_counter()
         deadline = start + seconds
         with DbSampler(server.db_url) as sampler:
             await asyncio.gather(*(client() for _ in range(concurrency)))
         result.db = sampler.summary()
         result.elapsed = time.perf_counter() - start
-        result.cpu = cpu_share(groups0, cpu_by_group(server.proc.pid), result.elapsed)
+        result.cpu, result.top_other = cpu_share(
+            procs0, proc_table(server.proc.pid), result.elapsed
+        )
         busy1, total1 = cpu_ticks()
         result.machine_cpu = (busy1 - busy0) / (total1 - total0) if total1 > total0 else 0.0
     return result

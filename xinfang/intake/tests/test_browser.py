@@ -403,7 +403,7 @@ def test_empty_form_shows_each_missing_field_and_saves_nothing(
         )
         expect(page.locator("#region-2 option").first).to_have_text("Select…")
         page.locator("#submit-btn").click()
-        expect(page.locator("#title-error")).to_have_text("Title may not be blank.")
+        expect(page.locator("#title-error")).to_have_text("Title is required.")
         expect(page.locator("#content-error")).to_have_text("Your request is required.")
         assert_fits_phone(page)
         shots(page, "06-errors-en")
