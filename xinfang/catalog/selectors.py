@@ -2,42 +2,27 @@
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 from django.db.models import QuerySet
 
 from xinfang.catalog.models import Category, DispatchRule, PetitionType
+from xinfang.core import refcache
 from xinfang.core.trees import ancestors
 from xinfang.orgs.models import Region
 from xinfang.orgs.selectors import region_ancestors
 
-_TTL_SECONDS = 300
-_cache: dict[tuple[str, str], tuple[float, Any]] = {}
-
-
-def _cached(kind: str, key: str, load: Any) -> Any:
-    now = time.monotonic()
-    hit = _cache.get((kind, key))
-    if hit and now - hit[0] < _TTL_SECONDS:
-        return hit[1]
-    value = load()
-    _cache[(kind, key)] = (now, value)
-    return value
-
 
 def catalog_cache_clear() -> None:
-    _cache.clear()
+    refcache.clear()
 
 
 def category_get(*, code: str) -> Category | None:
-    return _cached(
+    return refcache.cached(
         "category", code, lambda: Category.objects.filter(code=code, is_active=True).first()
     )
 
 
 def petition_type_get(*, code: str) -> PetitionType | None:
-    return _cached(
+    return refcache.cached(
         "ptype", code, lambda: PetitionType.objects.filter(code=code, is_active=True).first()
     )
 

@@ -2,40 +2,27 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from xinfang.core import refcache
 from xinfang.core.trees import ancestors
 from xinfang.orgs.models import Membership, Org, OrgKind, Region
 from xinfang.orgs.permissions import REGIONAL_ROLES, ROLE_PERMS, Perm, Role
 
-_REGION_TTL_SECONDS = 300
-_region_cache: dict[str, tuple[float, Region | None]] = {}
-
 
 def region_get(*, code: str) -> Region | None:
-    """Region by division code (6 or 9 digits; 2/4-digit prefixes are padded).
-
-    Cached per process for a few minutes: intake looks a region up on every submission and
-    divisions change a few times a year.
-    """
+    """Region by division code (6 or 9 digits; 2/4-digit prefixes are padded). Cached."""
     code = code.strip()
     if code.isdigit() and len(code) in (2, 4):
         code = code.ljust(6, "0")
-    hit = _region_cache.get(code)
-    now = time.monotonic()
-    if hit and now - hit[0] < _REGION_TTL_SECONDS:
-        return hit[1]
-    region = Region.objects.filter(code=code).first()
-    _region_cache[code] = (now, region)
-    return region
+    return refcache.cached("region", code, lambda: Region.objects.filter(code=code).first())
 
 
 def region_cache_clear() -> None:
-    _region_cache.clear()
+    refcache.clear()
 
 
 def region_children(*, parent_code: str | None) -> QuerySet[Region]:
@@ -51,6 +38,10 @@ def region_ancestors(*, region: Region) -> list[Region]:
 
 def bureau_for_region(*, region: Region) -> Org | None:
     """The petition bureau responsible for a region: the nearest one up the division chain."""
+    return refcache.cached("bureau", region.pk, lambda: _nearest_bureau(region))
+
+
+def _nearest_bureau(region: Region) -> Org | None:
     chain = region_ancestors(region=region)
     bureaus = {
         o.region_id: o

@@ -6,7 +6,13 @@ from django.core.management.base import CommandError
 
 from xinfang.orgs.models import Org, OrgKind, Region, RegionLevel
 from xinfang.orgs.permissions import ROLE_PERMS, Perm, Role
-from xinfang.orgs.selectors import bureau_for_region, org_subtree, region_get, staff_scope
+from xinfang.orgs.selectors import (
+    bureau_for_region,
+    org_subtree,
+    region_cache_clear,
+    region_get,
+    staff_scope,
+)
 from xinfang.orgs.services import region_load_divisions
 from xinfang.orgs.tests.factories import make_bureau, make_org, make_staff
 
@@ -72,6 +78,8 @@ def test_nearest_bureau_up_the_division_chain() -> None:
     assert bureau_for_region(region=street) == city
     assert bureau_for_region(region=Region.objects.get(code="430202")) == province
     Org.objects.filter(pk=city.pk).update(is_active=False)
+    assert bureau_for_region(region=street) == city  # cached per process for a few minutes
+    region_cache_clear()
     assert bureau_for_region(region=street) == province
 
 
