@@ -128,7 +128,6 @@ class Petitioner(models.Model):
 
 
 class AccessRelation(models.TextChoices):
-    REGISTER = "register", _("登记")
     LEAD = "lead", _("主办")
     CO = "co", _("协办")
     SUPERVISE = "supervise", _("督办")
@@ -136,7 +135,10 @@ class AccessRelation(models.TextChoices):
 
 
 class CaseAccess(models.Model):
-    """Why a unit may see a case (DESIGN invariant 4). Scoped selectors read only this table."""
+    """Why a unit other than the registering organ may see a case (DESIGN invariant 4).
+
+    Scoped selectors read this table and `Case.register_org`; nothing else grants access.
+    """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="access")
     org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="case_access")

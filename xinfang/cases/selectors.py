@@ -16,7 +16,8 @@ def _visible(scope: StaffScope) -> QuerySet[Case]:
     access = CaseAccess.objects.filter(case=OuterRef("pk")).filter(
         org_scope_q(scope=scope, prefix="org__")
     )
-    return Case.objects.filter(Exists(access))
+    # The registering organ is on the case row itself, so intake writes no access row for it.
+    return Case.objects.filter(org_scope_q(scope=scope, prefix="register_org__") | Exists(access))
 
 
 def case_list_for_user(*, user: object) -> QuerySet[Case]:

@@ -13,7 +13,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from xinfang.cases.models import (
-    AccessRelation,
     Attachment,
     Case,
     CaseAccess,
@@ -183,7 +182,6 @@ def case_create(*, data: NewCase) -> tuple[Case, str]:
     Petitioner.objects.bulk_create(_petitioner_rows(case, data.petitioners))
     if data.attachments:
         Attachment.objects.bulk_create(_attachment_rows(case, data.attachments))
-    CaseAccess.objects.create(case=case, org=data.register_org, relation=AccessRelation.REGISTER)
     CaseEvent.objects.create(
         case=case,
         kind=EventKind.RECEIVED,
@@ -205,7 +203,8 @@ def _require_staff_perm(case: Case, actor: User, to: CaseStatus) -> Org | None:
             Msg("您没有执行此操作的权限。", "You are not permitted to do this."),
             code="forbidden",
         )
-    orgs = set(CaseAccess.objects.filter(case=case).values_list("org_id", flat=True))
+    orgs = {case.register_org_id}
+    orgs |= set(CaseAccess.objects.filter(case=case).values_list("org_id", flat=True))
     acting = sorted(orgs & scope.org_ids)
     if not (scope.see_all or acting):
         raise ApplicationError(Msg("未找到该信访件。", "Case not found."), code="not_found")

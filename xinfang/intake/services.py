@@ -97,11 +97,11 @@ def petition_submit(
 
     Returns only after the row is committed (DESIGN invariant 1). A key seen before returns
     the stored petition (created=False); the same key with a different body is a conflict.
+    Repeats are found by the unique constraint on insert rather than by a look-up first:
+    they are rare, and the look-up would cost every petition a round trip.
     """
     _check_key(idempotency_key)
     digest = request_digest(data)
-    if idempotency_key and (replay := _replay(idempotency_key, digest)):
-        return replay
     valid = validate_petition(data)
     new = petition_build(
         valid, channel=channel, key=idempotency_key, digest=digest, extra_files=files or []
@@ -112,7 +112,7 @@ def petition_submit(
             # Enqueued inside the transaction: the job exists if and only if the case does.
             case_suggest_route.enqueue(case_id=case.pk)
     except IntegrityError:
-        # A concurrent request with the same key won the race; answer with its petition.
+        # The key was used before (or by a concurrent request): answer with that petition.
         if idempotency_key and (replay := _replay(idempotency_key, digest)):
             return replay
         raise
