@@ -11,12 +11,14 @@ goes to stdout, the profile to stderr.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import io
 import json
 import os
 import pstats
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -157,11 +159,98 @@ def stages(bodies: list[bytes], n: int) -> dict[str, tuple[float, float]]:
         "validate_petition (DRF, cached lookups)",
         lambda i: validate_petition(datas[i % len(datas)]),
     )
-    timed("bureau_for_region (1 SELECT)", lambda i: bureau_for_region(region=valids[i % 50].region))
-    timed("atomic + case_create (8 statements)", create_only)
-    timed("atomic + case_create + enqueue (9 statements)", create_enqueue)
+    timed("bureau_for_region", lambda i: bureau_for_region(region=valids[i % 50].region))
+    timed("atomic + case_create", create_only)
+    timed("atomic + case_create + routing-job enqueue", create_enqueue)
     timed("petition_submit (the whole service)", submit)
     return out
+
+
+Call = Callable[[int, str, Any], tuple[str, bytes]]
+
+
+def what_if(call: Call, n: int, rounds: int = 3) -> list[tuple[str, float, float, float]]:
+    """The request as is and with one candidate optimisation patched in, each alone.
+
+    In-process monkeypatches inside this script only (the application code is not changed):
+    they show what each change would buy. Variants are interleaved over `rounds` rounds and
+    the median is kept, so drifting background load hits them all alike.
+    Returns (variant, CPU ms, wall ms, postgres backend CPU ms) per request.
+    """
+    from unittest import mock
+
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection
+    from django.test.utils import override_settings
+
+    from xinfang.intake import services as intake
+
+    with override_settings(
+        MIDDLEWARE=[
+            "django.middleware.security.SecurityMiddleware",
+            "django.middleware.common.CommonMiddleware",
+        ]
+    ):
+        lean_handler = WSGIHandler()
+
+    def patches(name: str) -> list[Callable[[], Any]]:
+        chosen: dict[str, list[Callable[[], Any]]] = {
+            "no idempotency SELECT before the insert": [
+                lambda: mock.patch.object(intake, "_replay", return_value=None)
+            ],
+            "CONN_HEALTH_CHECKS off": [
+                lambda: mock.patch.object(connection, "health_check_enabled", False)
+            ],
+            "no routing-job insert (the enqueue's cost)": [
+                lambda: mock.patch.object(intake, "case_suggest_route")
+            ],
+        }
+        if name == "all of the above":
+            return [p for ps in chosen.values() for p in ps]
+        return chosen.get(name, [])
+
+    variants = [
+        "as is",
+        "no idempotency SELECT before the insert",
+        "CONN_HEALTH_CHECKS off",
+        "no routing-job insert (the enqueue's cost)",
+        "API-only middleware (Security, Common)",
+        "all of the above",
+    ]
+    samples: dict[str, list[tuple[float, float, float]]] = {v: [] for v in variants}
+    counter = iter(range(10**8, 10**9))
+    batch = max(1, n // rounds)
+
+    def measure(name: str) -> None:
+        handler = lean_handler if "middleware" in name or name.startswith("all") else None
+        for _ in range(5):
+            call(next(counter), "/api/v1/petitions", handler)
+        pid = backend_pid(connection)
+        pg0 = proc_cpu(pid)
+        c0, w0 = time.process_time(), time.perf_counter()
+        for _ in range(batch):
+            status, body = call(next(counter), "/api/v1/petitions", handler)
+            if not status.startswith("201"):
+                raise RuntimeError(f"{name}: {status} {body[:200]!r}")
+        cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+        pg = proc_cpu(pid) - pg0 if backend_pid(connection) == pid else float("nan")
+        samples[name].append((cpu / batch * 1000, wall / batch * 1000, pg / batch * 1000))
+
+    for _ in range(rounds):
+        for name in variants:
+            try:
+                with contextlib.ExitStack() as stack:
+                    for patch in patches(name):
+                        stack.enter_context(patch())
+                    measure(name)
+            except Exception as exc:  # the code under test changes; report, don't stop
+                run.log(f"what-if {name!r} skipped: {exc!r}")
+    rows = []
+    for name, got in samples.items():
+        if got:
+            cpu, wall, pg = (statistics.median(x[k] for x in got) for k in range(3))
+            rows.append((name, cpu, wall, pg))
+    return rows
 
 
 def main() -> int:
@@ -214,6 +303,8 @@ def profile(args: argparse.Namespace) -> int:
     if args.server_side_binding:  # try psycopg server-side binding (prepared statements)
         connection.settings_dict.setdefault("OPTIONS", {})["server_side_binding"] = True
         connection.close()
+    # One backend for the whole run (no reconnect after CONN_MAX_AGE), so its CPU is readable.
+    connection.settings_dict["CONN_MAX_AGE"] = None
     handler = WSGIHandler()
     bodies = run.petition_bodies(max(args.requests, 50), seed=1)
 
@@ -229,7 +320,7 @@ def profile(args: argparse.Namespace) -> int:
 
     connection.is_usable = counting_is_usable  # type: ignore[method-assign]
 
-    def call(n: int, path: str = "/api/v1/petitions") -> tuple[str, bytes]:
+    def call(n: int, path: str = "/api/v1/petitions", via: Any = None) -> tuple[str, bytes]:
         out: dict[str, str] = {}
 
         def start_response(status: str, _headers: Iterable[Any], _exc: Any = None) -> None:
@@ -240,7 +331,7 @@ def profile(args: argparse.Namespace) -> int:
         else:
             headers = {"Idempotency-Key": f"profile-{n}"}
             env = wsgi_request("POST", path, bodies[n % len(bodies)], headers)
-        body = b"".join(handler(env, start_response))  # type: ignore[arg-type]
+        body = b"".join((via or handler)(env, start_response))  # type: ignore[arg-type]
         return out["status"], body
 
     for n in range(20):  # warm caches (regions, petition types, bureau chain)
@@ -279,6 +370,7 @@ def profile(args: argparse.Namespace) -> int:
     queries, checks = len(ctx.captured_queries), health_checks
 
     stage_rows = stages(bodies, args.requests)
+    whatif_rows = what_if(call, args.requests)
 
     # CPU time, not wall time: what limits throughput on a 2-core box is CPU.
     profiler = cProfile.Profile(time.perf_counter if args.wall else time.process_time)
@@ -305,6 +397,10 @@ def profile(args: argparse.Namespace) -> int:
     print("CPU / wall ms per call, each stage timed alone without a profiler:")
     for label, (cpu_ms, wall_ms) in stage_rows.items():
         print(f"  {label:<52} {cpu_ms:7.2f} {wall_ms:7.2f}")
+    print("What if (each alone, in-process patches of this script only), ms per request:")
+    print(f"  {'':<56} {'CPU':>7} {'wall':>7} {'pg CPU':>7}")
+    for label, cpu_ms, wall_ms, pg_ms in whatif_rows:
+        print(f"  {label:<56} {cpu_ms:7.2f} {wall_ms:7.2f} {pg_ms:7.2f}")
     print("SQL of one intake request (after warm-up):")
     for i, q in enumerate(one_request, 1):
         print(f"  {i:2d}. {q[:160]}")

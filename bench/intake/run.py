@@ -252,15 +252,19 @@ async def server_wait(server: Server, timeout: float = 60) -> None:
 # --- load ---------------------------------------------------------------------------------
 
 
-def cpu_ticks() -> tuple[int, int]:
-    """(busy, total) jiffies of the whole machine, from /proc/stat (0, 0 elsewhere)."""
+def cpu_ticks() -> tuple[int, int, int]:
+    """(busy, total, steal) jiffies of the whole machine, from /proc/stat (zeros elsewhere).
+
+    Steal is time the hypervisor gave our virtual CPUs to someone else.
+    """
     try:
         with open("/proc/stat") as fh:
             fields = [int(x) for x in fh.readline().split()[1:]]
     except OSError:
-        return 0, 0
+        return 0, 0, 0
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
-    return sum(fields) - idle, sum(fields)
+    steal = fields[7] if len(fields) > 7 else 0
+    return sum(fields) - idle, sum(fields), steal
 
 
 CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -323,9 +327,9 @@ def cpu_share(
 
 def background_cpu(seconds: float = 2.0) -> float:
     """Machine busy fraction with nothing of ours running: other load skews the figures."""
-    busy0, total0 = cpu_ticks()
+    busy0, total0, _ = cpu_ticks()
     time.sleep(seconds)
-    busy1, total1 = cpu_ticks()
+    busy1, total1, _ = cpu_ticks()
     return (busy1 - busy0) / (total1 - total0) if total1 > total0 else 0.0
 
 
@@ -388,6 +392,7 @@ class PhaseResult:
     first_error: str = ""
     acked: list[str] = field(default_factory=list)  # item numbers of 2xx petitions
     machine_cpu: float = 0.0  # whole machine busy fraction
+    steal: float = 0.0  # fraction of the machine's CPU time taken by the hypervisor
     cpu: dict[str, dict[str, float]] = field(default_factory=dict)  # cores per process group
     db: dict[str, float] = field(default_factory=dict)  # connections per state, on average
     top_other: list[str] = field(default_factory=list)  # busiest processes not ours
@@ -408,7 +413,7 @@ class PhaseResult:
             f"{self.rps:.0f} ok/s, p50 {self.pct_ms(0.5):.1f} ms, "
             f"p99 {self.pct_ms(0.99):.1f} ms, errors {self.errors}"
             + (f" {dict(self.error_kinds)}" if self.errors else "")
-            + f"; machine busy {self.machine_cpu:.0%}, cores used (user+sys): "
+            + f"; machine busy {self.machine_cpu:.0%} (steal {self.steal:.0%}), cores (user+sys): "
             + ", ".join(f"{k} {v['user']:.2f}+{v['sys']:.2f}" for k, v in self.cpu.items())
             + f"; db connections: {self.db}"
             + (f"; busiest other processes: {', '.join(self.top_other)}" if self.top_other else "")
@@ -440,7 +445,7 @@ async def run_phase(
                     result.first_error = result.first_error or repr(exc)
                 result.latencies.append(time.perf_counter() - t0)
 
-        busy0, total0 = cpu_ticks()
+        busy0, total0, steal0 = cpu_ticks()
         procs0 = proc_table(server.proc.pid)
         start = time.perf_counter()
         deadline = start + seconds
@@ -451,8 +456,10 @@ async def run_phase(
         result.cpu, result.top_other = cpu_share(
             procs0, proc_table(server.proc.pid), result.elapsed
         )
-        busy1, total1 = cpu_ticks()
-        result.machine_cpu = (busy1 - busy0) / (total1 - total0) if total1 > total0 else 0.0
+        busy1, total1, steal1 = cpu_ticks()
+        if total1 > total0:
+            result.machine_cpu = (busy1 - busy0) / (total1 - total0)
+            result.steal = (steal1 - steal0) / (total1 - total0)
     return result
 
 
@@ -532,6 +539,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=3,
         help="seconds of unmeasured load on each endpoint first (3)",
     )
+    # Default: 4 sync workers. Intake is CPU-bound on 2 cores; two processes per core hide the
+    # database round trips (2 workers idle half the time waiting for PostgreSQL), more do not
+    # help. gthread answers /healthz faster (keep-alive) but not intake, and its tail is worse:
+    # a thread inside a transaction waits for the GIL while holding the item-counter row lock.
     p.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (4)")
     p.add_argument(
         "--worker-class",
@@ -539,7 +550,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         choices=["sync", "gthread"],
         help="gunicorn worker class (sync)",
     )
-    p.add_argument("--threads", type=int, default=1, help="threads per gthread worker (1)")
+    p.add_argument("--threads", type=int, default=4, help="threads per gthread worker (4)")
     p.add_argument(
         "--pg",
         default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432"),
@@ -567,19 +578,36 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _interrupt(signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 @contextlib.contextmanager
 def terminate_as_exit() -> Iterator[None]:
     """SIGTERM/SIGHUP unwind like Ctrl-C, so the finally blocks stop the server."""
-
-    def handler(signum: int, _frame: Any) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGHUP)}
+    previous = {s: signal.signal(s, _interrupt) for s in (signal.SIGTERM, signal.SIGHUP)}
     try:
         yield
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
+
+
+async def interruptible(coro: Awaitable[Any]) -> Any:
+    """Run `coro`; SIGINT/SIGTERM/SIGHUP cancel it cleanly instead of raising mid-callback."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(coro)
+    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    for s in signals:
+        loop.add_signal_handler(s, task.cancel)
+    try:
+        return await task
+    finally:
+        for s in signals:
+            loop.remove_signal_handler(s)  # resets to the default: put ours back
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGHUP, _interrupt)
 
 
 async def measure(
@@ -660,13 +688,13 @@ def main(argv: list[str] | None = None) -> int:
                 background = background_cpu()
             log(f"machine busy before the server starts: {background:.0%} (other load)")
             server = server_start(env, args)
-            base, intake, acked = asyncio.run(measure(server, args, run_id, bodies))
+            base, intake, acked = asyncio.run(interruptible(measure(server, args, run_id, bodies)))
             server.stop()  # every acknowledged request has been answered: count now
-            check = database_check(db_url, acked)
-    except SetupError as exc:
+            check = database_check(db_url, sorted(set(acked)))
+    except (SetupError, psycopg.Error, OSError, aiohttp.ClientError) as exc:
         log(f"setup failed: {exc}")
         return 2
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         log("interrupted")
         return 130
     finally:
@@ -676,7 +704,7 @@ def main(argv: list[str] | None = None) -> int:
             database_drop(admin_url, args.db_name)
         shutil.rmtree(var_dir, ignore_errors=True)
 
-    lost = len(acked) - check.found
+    lost = len(set(acked)) - check.found
     p50, p99 = intake.pct_ms(0.5), intake.pct_ms(0.99)
     out = {
         "rps": round(intake.rps, 1),
@@ -702,6 +730,7 @@ def main(argv: list[str] | None = None) -> int:
         "baseline_cpu": base.cpu,
         "db": intake.db,
         "machine_cpu": round(intake.machine_cpu, 2),
+        "steal": round(intake.steal, 2),
         "background_cpu": round(background, 2),
         "cpus": os.cpu_count(),
     }
