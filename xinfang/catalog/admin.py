@@ -1,17 +1,13 @@
 from django.contrib import admin
-from import_export import fields
 from import_export.admin import ImportExportModelAdmin
-from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 
 from xinfang.catalog.models import Category, DeadlineProfile, DispatchRule, PetitionType
-from xinfang.core.resources import RefDataResource
+from xinfang.core.resources import RefDataResource, by_code
 from xinfang.orgs.models import Org, Region
 
 
 class CategoryResource(RefDataResource):
-    parent = fields.Field(
-        attribute="parent", column_name="parent", widget=ForeignKeyWidget(Category, field="code")
-    )
+    parent = by_code("parent", Category)
 
     class Meta:
         model = Category
@@ -29,11 +25,7 @@ class CategoryResource(RefDataResource):
 
 
 class PetitionTypeResource(RefDataResource):
-    handling_profile = fields.Field(
-        attribute="handling_profile",
-        column_name="handling_profile",
-        widget=ForeignKeyWidget(DeadlineProfile, field="code"),
-    )
+    handling_profile = by_code("handling_profile", DeadlineProfile)
 
     class Meta:
         model = PetitionType
@@ -58,22 +50,10 @@ class DeadlineProfileResource(RefDataResource):
 
 
 class DispatchRuleResource(RefDataResource):
-    category = fields.Field(
-        attribute="category",
-        column_name="category",
-        widget=ForeignKeyWidget(Category, field="code"),
-    )
-    region = fields.Field(
-        attribute="region", column_name="region", widget=ForeignKeyWidget(Region, field="code")
-    )
-    lead_org = fields.Field(
-        attribute="lead_org", column_name="lead_org", widget=ForeignKeyWidget(Org, field="code")
-    )
-    co_orgs = fields.Field(
-        attribute="co_orgs",
-        column_name="co_orgs",
-        widget=ManyToManyWidget(Org, field="code", separator="|"),
-    )
+    category = by_code("category", Category)
+    region = by_code("region", Region)
+    lead_org = by_code("lead_org", Org)
+    co_orgs = by_code("co_orgs", Org, many=True)
 
     class Meta:
         model = DispatchRule

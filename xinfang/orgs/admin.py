@@ -1,17 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from import_export import fields
 from import_export.admin import ImportExportModelAdmin
-from import_export.widgets import ForeignKeyWidget
 
-from xinfang.core.resources import RefDataResource
+from xinfang.core.resources import RefDataResource, by_code
 from xinfang.orgs.models import Membership, Org, Region, User
 
 
 class RegionResource(RefDataResource):
-    parent = fields.Field(
-        attribute="parent", column_name="parent", widget=ForeignKeyWidget(Region, field="code")
-    )
+    parent = by_code("parent", Region)
 
     class Meta:
         model = Region
@@ -20,12 +16,8 @@ class RegionResource(RefDataResource):
 
 
 class OrgResource(RefDataResource):
-    region = fields.Field(
-        attribute="region", column_name="region", widget=ForeignKeyWidget(Region, field="code")
-    )
-    parent = fields.Field(
-        attribute="parent", column_name="parent", widget=ForeignKeyWidget(Org, field="code")
-    )
+    region = by_code("region", Region)
+    parent = by_code("parent", Org)
 
     class Meta:
         model = Org
