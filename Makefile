@@ -25,6 +25,7 @@ $(VENV)/.synced: pyproject.toml uv.lock
 setup: $(VENV)/.synced ## Create .venv, migrate the database, collect static files
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py calendar_load
 	@echo "» set-up done (database: $${DATABASE_URL:-SQLite under ./var/})"
 
 seed: setup ## Seed the Hunan demo (regions, units, accounts, petitions)

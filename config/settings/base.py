@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "xinfang.core",
     "xinfang.orgs",
     "xinfang.catalog",
+    "xinfang.clock",
     "xinfang.cases",
     "xinfang.intake",
     "xinfang.tracking",
