@@ -15,12 +15,15 @@ from xinfang.orgs.selectors import region_cache_clear
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     """Hunan's divisions (with Changsha's townships) in every test database, loaded once."""
+    from xinfang.clock.services import calendar_load_year
     from xinfang.orgs.models import Region
     from xinfang.orgs.services import region_load_divisions
 
     with django_db_blocker.unblock():
         if not Region.objects.exists():
             region_load_divisions(province="43", township_cities=["4301"])
+        for year in (2025, 2026, 2027):  # 2027: rule-based, as on a real late-2026 install
+            calendar_load_year(year=year)
 
 
 @pytest.fixture(autouse=True)

@@ -187,6 +187,9 @@ LOGGING = {
 # --- Xinfang's own knobs -------------------------------------------------------------
 # The province this installation serves (two-digit division code).
 XINFANG_PROVINCE = env_str("XINFANG_PROVINCE", "43")
+# 民法典 Art. 203: a period ending on a rest day runs to the next working day (C-2; per
+# jurisdiction, see DOMAIN.md §14 question 1).
+XINFANG_DEADLINE_ROLL_FORWARD = env_bool("XINFANG_DEADLINE_ROLL_FORWARD", default=True)
 XINFANG_ATTACHMENT_MAX_BYTES = env_int("XINFANG_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 XINFANG_ATTACHMENT_MAX_COUNT = env_int("XINFANG_ATTACHMENT_MAX_COUNT", 5)
 # Wrong tracking factors allowed per query code (and per client address) in the window.

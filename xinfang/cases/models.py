@@ -60,6 +60,21 @@ class Case(models.Model):
     status_changed_at = models.DateTimeField(editable=False)
     received_at = models.DateTimeField(_("收到时间"))
     registered_at = models.DateTimeField(_("登记时间"), null=True, blank=True, editable=False)
+    # The clock currently running on the case (DESIGN invariant 3), computed by the deadline
+    # engine from a deadline profile; `due_provisional` when it reaches an unpublished year.
+    due_profile = models.ForeignKey(
+        "catalog.DeadlineProfile",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("当前时限"),
+    )
+    due_at = models.DateTimeField(_("办理期限"), null=True, blank=True, editable=False)
+    due_provisional = models.BooleanField(
+        _("期限待定（未公布年度）"), default=False, editable=False
+    )
 
     is_anonymous = models.BooleanField(_("匿名"), default=False)
     is_collective = models.BooleanField(_("集体/联名"), default=False)
@@ -90,6 +105,7 @@ class Case(models.Model):
             models.Index(fields=["status", "received_at"]),
             models.Index(fields=["register_org", "received_at"]),
             models.Index(fields=["region", "received_at"]),
+            models.Index(fields=["due_at"], condition=Q(due_at__isnull=False), name="case_due"),
         ]
         constraints = [
             models.CheckConstraint(

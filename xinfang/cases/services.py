@@ -22,6 +22,7 @@ from xinfang.cases.models import (
 )
 from xinfang.cases.workflow import TRANSITION_PERMS, CaseStatus, can_transition
 from xinfang.catalog.models import Category, PetitionType
+from xinfang.clock.selectors import deadline_compute, deadline_profile
 from xinfang.core import crypto
 from xinfang.core.errors import ApplicationError, Conflict, Msg
 from xinfang.orgs.models import Org, Region, User
@@ -30,6 +31,7 @@ from xinfang.orgs.selectors import staff_scope
 # Crockford-style alphabet without 0/O, 1/I/L: query codes are read aloud and typed on phones.
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 QUERY_CODE_LENGTH = 10
+ROUTING_PROFILE = "route-15d"
 SECRET_LENGTH = 8
 
 
@@ -152,6 +154,9 @@ def case_create(*, data: NewCase) -> tuple[Case, str]:
     """
     now = data.received_at or timezone.now()
     year = timezone.localtime(now).year
+    # A petition bureau has 15 days from receipt to register and route it (Art. 22).
+    profile = deadline_profile(code=ROUTING_PROFILE)
+    due = deadline_compute(profile=profile, start=now) if profile else None
     query_code = random_code(QUERY_CODE_LENGTH)
     secret = random_code(SECRET_LENGTH) if data.is_anonymous else ""
     case = Case.objects.create(
@@ -178,6 +183,9 @@ def case_create(*, data: NewCase) -> tuple[Case, str]:
         accused_unit=data.accused_unit,
         idempotency_key=data.idempotency_key,
         request_digest=data.request_digest,
+        due_profile=profile,
+        due_at=due.due if due else None,
+        due_provisional=due.provisional if due else False,
     )
     Petitioner.objects.bulk_create(_petitioner_rows(case, data.petitioners))
     if data.attachments:
@@ -189,6 +197,7 @@ def case_create(*, data: NewCase) -> tuple[Case, str]:
         is_public=True,
         actor_org=data.register_org,
         payload={"channel": data.channel, **data.extra},
+        deadline_after=case.due_at,
         created_at=now,
     )
     return case, secret

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from xinfang.clock.engine import WorkCalendar
+from datetime import datetime
+
+from django.conf import settings
+
+from xinfang.catalog.models import DeadlineProfile
+from xinfang.clock.engine import Deadline, WorkCalendar, compute_deadline
 from xinfang.clock.models import CalendarDay, CalendarSource, CalendarYear
 from xinfang.core import refcache
 
@@ -17,3 +22,20 @@ def _load() -> WorkCalendar:
 
 def work_calendar() -> WorkCalendar:
     return refcache.cached("work_calendar", None, _load)
+
+
+def deadline_profile(*, code: str) -> DeadlineProfile | None:
+    return refcache.cached(
+        "deadline_profile", code, lambda: DeadlineProfile.objects.filter(code=code).first()
+    )
+
+
+def deadline_compute(*, profile: DeadlineProfile, start: datetime) -> Deadline:
+    """When `profile`'s limit, started at `start`, runs out on this installation's calendar."""
+    return compute_deadline(
+        cal=work_calendar(),
+        start=start,
+        amount=profile.amount,
+        unit=profile.unit,
+        roll_forward=settings.XINFANG_DEADLINE_ROLL_FORWARD,
+    )

@@ -32,6 +32,11 @@ class TrackApi(APIView):
         status = serializers.CharField(source="case.status")
         status_zh = serializers.CharField()
         status_en = serializers.CharField()
+        due_at = serializers.DateTimeField(source="case.due_at", allow_null=True)
+        due_provisional = serializers.BooleanField(
+            source="case.due_provisional",
+            help_text="The deadline reaches a year whose official holiday schedule is not out yet.",
+        )
         timeline = TimelineEntrySerializer(many=True)
 
     @extend_schema(

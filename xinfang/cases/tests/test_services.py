@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from xinfang.cases.models import Case, CaseEvent, EventKind, Petitioner
 from xinfang.cases.services import InvalidTransition, case_register, case_transition
 from xinfang.cases.tests.factories import VALID_ID, VALID_PHONE, make_case
 from xinfang.cases.workflow import TRANSITIONS, CaseStatus
+from xinfang.clock.engine import TZ
 from xinfang.core import crypto
 from xinfang.core.errors import ApplicationError
 from xinfang.orgs.permissions import Role
@@ -189,3 +191,37 @@ def test_event_log_rows_are_never_updated_by_services(bureau: Any) -> None:
     first = list(CaseEvent.objects.filter(case=case).values())
     case_register(case=case, actor=registrar)
     assert list(CaseEvent.objects.filter(case=case).values())[: len(first)] == first
+
+
+@pytest.fixture
+def holidays_loaded() -> None:
+    """The holiday table, whatever earlier tests (browser tests flush tables) left behind."""
+    from xinfang.clock.services import calendar_load_year
+
+    for year in (2025, 2026, 2027):
+        calendar_load_year(year=year)
+
+
+def test_receipt_starts_the_fifteen_day_routing_clock(bureau: Any, holidays_loaded: None) -> None:
+    import time_machine
+
+    # Received Sat 2025-09-20: day 15 is Sun 10-05, inside the National Day break → Thu 10-09.
+    with time_machine.travel(datetime(2025, 9, 20, 9, tzinfo=TZ), tick=False):
+        case = make_case()
+    assert case.due_profile.code == "route-15d"
+    assert case.due_at == datetime(2025, 10, 9, 23, 59, 59, tzinfo=TZ)
+    assert not case.due_provisional
+    assert case.events.get().deadline_after == case.due_at
+
+
+def test_a_clock_reaching_an_unpublished_year_is_provisional(
+    bureau: Any, client: Any, holidays_loaded: None
+) -> None:
+    import time_machine
+
+    with time_machine.travel(datetime(2026, 12, 20, 9, tzinfo=TZ), tick=False):
+        case = make_case()
+    assert case.due_provisional  # 2027's official schedule is not loaded yet
+    body = client.get(f"/api/v1/track/{case.query_code}", {"verify": "1234"}).json()
+    assert body["due_provisional"] is True
+    assert body["due_at"].startswith("2027-01-04")
