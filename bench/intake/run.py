@@ -147,6 +147,7 @@ def database_seed(env: dict[str, str]) -> None:
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "regions_load", "--province", "43", "--townships", "4301")
     manage(env, "seed_demo", "--petitions", "0")
+    manage(env, "calendar_load")  # holidays, so deadlines are computed as in production
 
 
 @dataclass
