@@ -71,6 +71,7 @@ class Case(models.Model):
         editable=False,
         verbose_name=_("当前时限"),
     )
+    due_started_at = models.DateTimeField(null=True, blank=True, editable=False)
     due_at = models.DateTimeField(_("办理期限"), null=True, blank=True, editable=False)
     due_provisional = models.BooleanField(
         _("期限待定（未公布年度）"), default=False, editable=False
@@ -175,6 +176,7 @@ class EventKind(models.TextChoices):
     RECEIVED = "received", _("收到")
     STATUS = "status", _("状态变更")
     ROUTE_SUGGESTED = "route_suggested", _("派单建议")
+    DEADLINE = "deadline", _("期限调整")
     NOTE = "note", _("备注")
 
 

@@ -184,6 +184,7 @@ def case_create(*, data: NewCase) -> tuple[Case, str]:
         idempotency_key=data.idempotency_key,
         request_digest=data.request_digest,
         due_profile=profile,
+        due_started_at=now,
         due_at=due.due if due else None,
         due_provisional=due.provisional if due else False,
     )
@@ -297,3 +298,46 @@ def case_event_append(
         is_public=public,
         created_at=timezone.now(),
     )
+
+
+def case_deadlines_recompute(*, years: frozenset[int]) -> int:
+    """Recompute provisional clocks after a year's official schedule was loaded.
+
+    Each changed deadline is written with a compare-and-set on the old value and recorded as a
+    DEADLINE event (before/after), so the timeline shows why a due date moved. Returns how many
+    cases changed.
+    """
+    changed = 0
+    open_cases = (
+        Case.objects.filter(due_provisional=True, due_profile__isnull=False)
+        .exclude(status=CaseStatus.CLOSED)
+        .select_related("due_profile")
+    )
+    for case in open_cases.iterator(chunk_size=500):
+        if case.due_profile is None or case.due_started_at is None or case.due_at is None:
+            continue
+        due = deadline_compute(profile=case.due_profile, start=case.due_started_at)
+        years_spanned = set(range(case.due_started_at.year, due.due.year + 1))
+        if not years_spanned & years:
+            continue
+        if due.due == case.due_at and due.provisional == case.due_provisional:
+            continue
+        changed += _deadline_move(case, due.due, provisional=due.provisional)
+    return changed
+
+
+@transaction.atomic
+def _deadline_move(case: Case, new_due: datetime, *, provisional: bool) -> int:
+    updated = Case.objects.filter(pk=case.pk, due_at=case.due_at).update(
+        due_at=new_due, due_provisional=provisional
+    )
+    if updated:
+        CaseEvent.objects.create(
+            case=case,
+            kind=EventKind.DEADLINE,
+            deadline_before=case.due_at,
+            deadline_after=new_due,
+            payload={"reason": "official_calendar"},
+            created_at=timezone.now(),
+        )
+    return updated

@@ -15,3 +15,15 @@ def case_suggest_route(*, case_id: int) -> None:
     case = Case.objects.filter(pk=case_id).first()
     if case is not None:
         case_route_suggest(case=case)
+
+
+@task()
+def case_deadlines_recompute_task(*, years: list[int]) -> int:
+    """After the holiday table changed: move provisional deadlines that depended on it."""
+    from xinfang.cases.services import case_deadlines_recompute
+
+    return case_deadlines_recompute(years=frozenset(years))
+
+
+def on_calendar_changed(sender: object, years: frozenset[int], **kwargs: object) -> None:
+    case_deadlines_recompute_task.enqueue(years=sorted(years))

@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from xinfang.clock.models import CalendarDay, CalendarYear
+from xinfang.clock.services import calendar_year_mark_official
 
 
 @admin.register(CalendarDay)
@@ -16,3 +19,12 @@ class CalendarDayAdmin(admin.ModelAdmin):
 @admin.register(CalendarYear)
 class CalendarYearAdmin(admin.ModelAdmin):
     list_display = ("year", "source", "loaded_at", "note")
+    actions = ["mark_official"]
+
+    @admin.action(
+        description="确认为官方安排并重算期限 Confirm as official and recompute deadlines"
+    )
+    def mark_official(self, request: HttpRequest, queryset: QuerySet[CalendarYear]) -> None:
+        for year in queryset:
+            calendar_year_mark_official(year=year.year)
+        self.message_user(request, f"{queryset.count()} 个年度已确认 / years confirmed")

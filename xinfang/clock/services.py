@@ -12,6 +12,7 @@ import holidays
 from django.db import transaction
 
 from xinfang.clock.models import CalendarDay, CalendarSource, CalendarYear
+from xinfang.clock.signals import calendar_changed
 from xinfang.core import refcache
 
 # "Day off (substituted from 01/04/2026)": the date in brackets is a weekend worked in lieu.
@@ -95,5 +96,47 @@ def calendar_load_year(*, year: int) -> YearReport:
     CalendarYear.objects.update_or_create(year=year, defaults={"source": source})
     report.rest_days = sum(1 for w, _ in rows.values() if not w)
     report.work_weekends = sum(1 for w, _ in rows.values() if w)
-    refcache.clear()
+    _changed({year})
     return report
+
+
+@transaction.atomic
+def calendar_publish_year(*, year: int, days: Iterable[tuple[date, bool, str]]) -> int:
+    """Load a year's official schedule (from the State Council notice), replacing the
+    rule-based estimate; deadlines that depended on the estimate are recomputed after commit.
+
+    `days` are the exceptions to Monday–Friday: (date, is working day, name).
+    """
+    rows = [
+        CalendarDay(
+            date=d,
+            is_workday=w,
+            name=n or (IN_LIEU_NAME if w else "休息日"),
+            source=CalendarSource.OFFICIAL,
+        )
+        for d, w, n in days
+    ]
+    if any(r.date.year != year for r in rows):
+        raise ValueError(f"every date must be in {year}")
+    CalendarDay.objects.filter(date__year=year).exclude(source=CalendarSource.ADMIN).delete()
+    CalendarDay.objects.bulk_create(rows)
+    CalendarYear.objects.update_or_create(year=year, defaults={"source": CalendarSource.OFFICIAL})
+    _changed({year})
+    return len(rows)
+
+
+@transaction.atomic
+def calendar_year_mark_official(*, year: int) -> None:
+    """An administrator entered the year's official days by hand and confirms them."""
+    CalendarDay.objects.filter(date__year=year, source=CalendarSource.RULE).update(
+        source=CalendarSource.OFFICIAL
+    )
+    CalendarYear.objects.update_or_create(year=year, defaults={"source": CalendarSource.OFFICIAL})
+    _changed({year})
+
+
+def _changed(years: set[int]) -> None:
+    refcache.clear()
+    transaction.on_commit(
+        lambda: calendar_changed.send(sender=CalendarYear, years=frozenset(years))
+    )

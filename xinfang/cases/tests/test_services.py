@@ -225,3 +225,41 @@ def test_a_clock_reaching_an_unpublished_year_is_provisional(
     body = client.get(f"/api/v1/track/{case.query_code}", {"verify": "1234"}).json()
     assert body["due_provisional"] is True
     assert body["due_at"].startswith("2027-01-04")
+
+
+def test_official_schedule_moves_provisional_deadlines_with_an_event(
+    bureau: Any, holidays_loaded: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    from datetime import date
+
+    import time_machine
+
+    from xinfang.clock.services import calendar_publish_year
+
+    with time_machine.travel(datetime(2026, 12, 20, 9, tzinfo=TZ), tick=False):
+        pending = make_case()
+        settled = make_case(region_code="430103")
+    Case.objects.filter(pk=settled.pk).update(due_provisional=False)  # e.g. already recomputed
+    assert pending.due_at.date() == date(2027, 1, 4)
+    # The State Council's 2027 notice (imagined here): Mon 2027-01-04 becomes a day off.
+    with django_capture_on_commit_callbacks(execute=True):
+        calendar_publish_year(
+            year=2027,
+            days=[(date(2027, 1, 1), False, "元旦"), (date(2027, 1, 4), False, "元旦调休")],
+        )
+    pending.refresh_from_db()
+    assert not pending.due_provisional
+    assert pending.due_at == datetime(2027, 1, 5, 23, 59, 59, tzinfo=TZ)
+    event = pending.events.get(kind=EventKind.DEADLINE)
+    assert event.deadline_before.date() == date(2027, 1, 4)
+    assert event.deadline_after == pending.due_at
+    assert not settled.events.filter(kind=EventKind.DEADLINE).exists()
+
+
+def test_publishing_refuses_dates_of_another_year(holidays_loaded: None) -> None:
+    from datetime import date
+
+    from xinfang.clock.services import calendar_publish_year
+
+    with pytest.raises(ValueError, match="2027"):
+        calendar_publish_year(year=2027, days=[(date(2028, 1, 1), False, "元旦")])
