@@ -195,3 +195,5 @@ XINFANG_ATTACHMENT_MAX_COUNT = env_int("XINFANG_ATTACHMENT_MAX_COUNT", 5)
 # Wrong tracking factors allowed per query code (and per client address) in the window.
 XINFANG_TRACK_MAX_FAILURES = env_int("XINFANG_TRACK_MAX_FAILURES", 5)
 XINFANG_TRACK_WINDOW_SECONDS = env_int("XINFANG_TRACK_WINDOW_SECONDS", 15 * 60)
+# Set behind a reverse proxy that appends the client's address to X-Forwarded-For.
+XINFANG_TRUST_X_FORWARDED_FOR = env_bool("XINFANG_TRUST_X_FORWARDED_FOR", default=False)

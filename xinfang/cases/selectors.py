@@ -34,8 +34,13 @@ def case_get_for_user(*, user: object, case_id: int) -> Case | None:
     return case_list_for_user(user=user).filter(pk=case_id).first()
 
 
+def query_code_normalize(query_code: str) -> str:
+    """The stored form of a query code as a citizen may type it (case, spaces, dashes)."""
+    return "".join(query_code.split()).replace("-", "").upper()
+
+
 def case_get_by_query_code(*, query_code: str) -> Case | None:
-    code = query_code.strip().upper().replace("-", "").replace(" ", "")
+    code = query_code_normalize(query_code)
     return Case.objects.select_related("petition_type", "region").filter(query_code=code).first()
 
 

@@ -7,8 +7,10 @@ issue fills in the rest of the table (T3–T25). Nothing else may decide what mo
 from __future__ import annotations
 
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from xinfang.core.errors import Msg
 from xinfang.orgs.permissions import Perm
 
 
@@ -46,29 +48,14 @@ TRANSITION_PERMS: dict[CaseStatus, Perm] = {
     S.REGISTERED: Perm.CASE_REGISTER,
 }
 
-# English labels for the public timeline and the API (the model choices carry the Chinese).
-STATUS_EN: dict[CaseStatus, str] = {
-    S.RECEIVED: "Received",
-    S.REGISTERED: "Registered",
-    S.NOTIFIED_REDIRECT: "Redirected to the competent organ",
-    S.DIVERTED: "Diverted to a statutory procedure",
-    S.NOT_ACCEPTED_REPEAT: "Not accepted",
-    S.FORWARDED: "Forwarded",
-    S.ASSIGNED: "Assigned",
-    S.OBJECTED: "Objection raised",
-    S.ACCEPTED: "Accepted",
-    S.IN_HANDLING: "In handling",
-    S.EXTENDED: "Extended",
-    S.HEARING: "Hearing",
-    S.OPINION_ISSUED: "Reply issued",
-    S.REPORT_SUBMITTED: "Completion report submitted",
-    S.COMPLETION_CONFIRMED: "Completion confirmed",
-    S.REEXAM_REQUESTED: "Re-examination requested",
-    S.REEXAM_DECIDED: "Re-examination decided",
-    S.REVIEW_REQUESTED: "Review requested",
-    S.REVIEW_DECIDED: "Review decided",
-    S.CLOSED: "Closed",
-}
+
+def status_label(status: CaseStatus) -> Msg:
+    """A state's name in both UI languages; the English comes from the translation catalogue."""
+    with translation.override("zh-hans"):
+        zh = str(status.label)
+    with translation.override("en"):
+        en = str(status.label)
+    return Msg(zh, en)
 
 
 def can_transition(current: CaseStatus, to: CaseStatus) -> bool:

@@ -14,9 +14,10 @@ from xinfang.cases.selectors import (
     case_get_by_query_code,
     case_main_petitioner,
     case_public_timeline,
+    query_code_normalize,
 )
 from xinfang.cases.services import secret_digest
-from xinfang.cases.workflow import STATUS_EN, CaseStatus
+from xinfang.cases.workflow import CaseStatus, status_label
 from xinfang.core import crypto
 from xinfang.core.errors import ApplicationError, Msg
 from xinfang.tracking.models import TrackFailure
@@ -55,7 +56,8 @@ class TrackView:
 
 
 def _digests(query_code: str, client: str) -> tuple[str, str]:
-    code = crypto.blind_index(query_code.strip().upper(), context="track.code")
+    # Normalised as the look-up does, or "ABCDE-FGHIJ" would be throttled apart from "ABCDEFGHIJ".
+    code = crypto.blind_index(query_code_normalize(query_code), context="track.code")
     return code, crypto.blind_index(client, context="track.client")
 
 
@@ -95,17 +97,10 @@ def track_lookup(*, query_code: str, factor: str, client: str) -> TrackView:
     if case is None or not _factor_ok(case, factor):
         TrackFailure.objects.create(code_digest=code_digest, client_digest=client_digest)
         raise TrackingNotFound(NOT_FOUND)
-    status = CaseStatus(case.status)
-    entries = [
-        TimelineEntry(
-            at=e.created_at,
-            status=e.to_status,
-            label_zh=str(CaseStatus(e.to_status).label),
-            label_en=STATUS_EN[CaseStatus(e.to_status)],
-        )
-        for e in case_public_timeline(case=case)
-        if e.to_status
-    ]
-    return TrackView(
-        case=case, status_zh=str(status.label), status_en=STATUS_EN[status], timeline=entries
-    )
+    entries = []
+    for event in case_public_timeline(case=case):
+        if event.to_status:
+            label = status_label(CaseStatus(event.to_status))
+            entries.append(TimelineEntry(event.created_at, event.to_status, label.zh, label.en))
+    current = status_label(CaseStatus(case.status))
+    return TrackView(case=case, status_zh=current.zh, status_en=current.en, timeline=entries)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
@@ -13,9 +14,16 @@ from xinfang.tracking.services import TrackingThrottled, track_lookup
 
 
 def client_key(request: Any) -> str:
-    """The client's address for throttling (the reverse proxy sets X-Forwarded-For first)."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "")
+    """The client's address for throttling.
+
+    X-Forwarded-For is read only behind a reverse proxy we run (setting), and then only its last
+    entry, the one our proxy appended: anything before it is whatever the client chose to send.
+    """
+    if settings.XINFANG_TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
+        if forwarded:
+            return str(forwarded)
+    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 @require_http_methods(["GET", "POST"])

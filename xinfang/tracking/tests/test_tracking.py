@@ -75,6 +75,16 @@ def test_repeated_wrong_factors_lock_the_code(client: Client, bureau: Any, setti
     assert TrackFailure.objects.count() == 3
 
 
+def test_spelling_a_code_differently_does_not_reset_its_lock(
+    client: Client, bureau: Any, settings: Any
+) -> None:
+    settings.XINFANG_TRACK_MAX_FAILURES = 2
+    code = make_case().query_code
+    for n, spelling in enumerate((code, f"{code[:5]}-{code[5:]}".lower())):
+        assert track(client, spelling, "0000", ip=f"10.0.1.{n}").status_code == 404
+    assert track(client, f" {code[:3]} {code[3:]} ", "1234", ip="10.0.1.9").status_code == 429
+
+
 def test_one_client_guessing_many_codes_is_throttled(
     client: Client, bureau: Any, settings: Any
 ) -> None:
@@ -84,6 +94,35 @@ def test_one_client_guessing_many_codes_is_throttled(
         track(client, f"GUESS{n:05d}", "1234")
     assert track(client, case.query_code, "1234").status_code == 429
     assert track(client, case.query_code, "1234", ip="10.0.0.2").status_code == 200
+
+
+def test_a_forged_forwarded_for_header_does_not_evade_the_client_limit(
+    client: Client, bureau: Any, settings: Any
+) -> None:
+    settings.XINFANG_TRACK_MAX_FAILURES = 1  # → 4 failures per client
+    code = make_case().query_code
+    for n in range(4):
+        client.get(
+            f"/api/v1/track/GUESS{n:05d}",
+            {"verify": "1"},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        )
+    blocked = client.get(
+        f"/api/v1/track/{code}",
+        {"verify": "1234"},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.99",
+    )
+    assert blocked.status_code == 429
+    settings.XINFANG_TRUST_X_FORWARDED_FOR = True  # our proxy appends the real address last
+    allowed = client.get(
+        f"/api/v1/track/{code}",
+        {"verify": "1234"},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="10.0.0.1, 203.0.113.5",
+    )
+    assert allowed.status_code == 200
 
 
 def test_failures_do_not_store_codes_or_addresses(client: Client, bureau: Any) -> None:
