@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from xinfang.catalog.selectors import catalog_cache_clear
-from xinfang.orgs.selectors import region_cache_clear
+from xinfang.core import refcache
 
 
 @pytest.fixture(scope="session")
@@ -29,8 +28,6 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
 @pytest.fixture(autouse=True)
 def _isolated(settings: Any, tmp_path: Path) -> Iterator[None]:
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    region_cache_clear()
-    catalog_cache_clear()
+    refcache.clear()
     yield
-    region_cache_clear()
-    catalog_cache_clear()
+    refcache.clear()

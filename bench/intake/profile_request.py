@@ -34,7 +34,6 @@ STAGES = {
     "  view: PetitionCreateApi.post": ("xinfang/intake/api.py", "post"),
     "    petition_submit": ("xinfang/intake/services.py", "petition_submit"),
     "      request_digest": ("xinfang/intake/services.py", "request_digest"),
-    "      _replay (idempotency SELECT)": ("xinfang/intake/services.py", "_replay"),
     "      validate_petition (DRF serializer)": (
         "xinfang/intake/validation.py",
         "validate_petition",
@@ -97,7 +96,6 @@ def stages(bodies: list[bytes], n: int) -> dict[str, tuple[float, float]]:
     """Each piece of the intake path timed on its own: (CPU ms, wall ms) per call."""
     from django.db import connection, transaction
 
-    from xinfang.cases.models import Case
     from xinfang.cases.services import case_create
     from xinfang.cases.tasks import case_suggest_route
     from xinfang.intake import services as intake
@@ -152,10 +150,6 @@ def stages(bodies: list[bytes], n: int) -> dict[str, tuple[float, float]]:
     timed("connection.is_usable() (CONN_HEALTH_CHECKS)", lambda _i: connection.is_usable())
     timed("request_digest", lambda i: intake.request_digest(datas[i % len(datas)]))
     timed(
-        "_replay: Case by idempotency_key (1 SELECT)",
-        lambda i: Case.objects.filter(idempotency_key=f"none-{i}").first(),
-    )
-    timed(
         "validate_petition (DRF, cached lookups)",
         lambda i: validate_petition(datas[i % len(datas)]),
     )
@@ -195,9 +189,6 @@ def what_if(call: Call, n: int, rounds: int = 3) -> list[tuple[str, float, float
 
     def patches(name: str) -> list[Callable[[], Any]]:
         chosen: dict[str, list[Callable[[], Any]]] = {
-            "no idempotency SELECT before the insert": [
-                lambda: mock.patch.object(intake, "_replay", return_value=None)
-            ],
             "CONN_HEALTH_CHECKS off": [
                 lambda: mock.patch.object(connection, "health_check_enabled", False)
             ],
@@ -211,7 +202,6 @@ def what_if(call: Call, n: int, rounds: int = 3) -> list[tuple[str, float, float
 
     variants = [
         "as is",
-        "no idempotency SELECT before the insert",
         "CONN_HEALTH_CHECKS off",
         "no routing-job insert (the enqueue's cost)",
         "API-only middleware (Security, Common)",

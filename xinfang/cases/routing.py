@@ -5,18 +5,8 @@ from __future__ import annotations
 from xinfang.cases.models import Case, CaseEvent, EventKind
 from xinfang.cases.services import case_event_append
 from xinfang.catalog.selectors import dispatch_lookup
-from xinfang.orgs.models import Org, OrgKind
-from xinfang.orgs.selectors import region_ancestors
-
-
-def _fallback_government(case: Case) -> Org | None:
-    """兜底: the people's government of the county (or the nearest level above) of the region."""
-    chain = region_ancestors(region=case.region)
-    govs = {
-        o.region_id: o
-        for o in Org.objects.filter(kind=OrgKind.GOVERNMENT, is_active=True, region__in=chain)
-    }
-    return next((govs[r.pk] for r in chain if r.pk in govs), None)
+from xinfang.orgs.models import OrgKind
+from xinfang.orgs.selectors import org_nearest
 
 
 def case_route_suggest(*, case: Case) -> CaseEvent | None:
@@ -33,7 +23,8 @@ def case_route_suggest(*, case: Case) -> CaseEvent | None:
             "rule": rule.pk,
         }
     else:
-        fallback = _fallback_government(case)
+        # 兜底: the people's government of the county (or the nearest level above).
+        fallback = org_nearest(kind=OrgKind.GOVERNMENT, region=case.region)
         if fallback is None:
             return None
         payload = {

@@ -95,8 +95,8 @@ def item_number_allocate(*, org: Org, year: int) -> str:
     One row per organ and year, incremented in the caller's transaction, so numbers are
     unique and dense; a rolled-back intake leaves no gap because its increment rolls back too.
     """
-    # One upsert statement (SQLite ≥ 3.35 and PostgreSQL): the row lock it takes is held only
-    # from here to the commit, which is why case_create calls it last.
+    # One upsert statement (SQLite ≥ 3.35 and PostgreSQL). Its row lock is held until the
+    # caller commits, so concurrent petitions to the same organ queue here.
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO cases_itemcounter (org_id, year, last) VALUES (%s, %s, 1) "
@@ -147,7 +147,7 @@ def _attachment_rows(case: Case, files: Sequence[UploadedFileData]) -> list[Atta
 # two more round trips on the hottest write path.
 @transaction.atomic(savepoint=False)
 def case_create(*, data: NewCase) -> tuple[Case, str]:
-    """Store a new petition in status RECEIVED with its people, files, access and first event.
+    """Store a new petition in status RECEIVED with its people, files, clock and first event.
 
     Returns the case and, for anonymous petitions, the plaintext tracking secret (shown once
     on the receipt; only its digest is stored).
@@ -286,8 +286,10 @@ def case_event_append(
     actor_org: Org | None = None,
     reason: str = "",
     public: bool = False,
+    deadline_before: datetime | None = None,
+    deadline_after: datetime | None = None,
 ) -> CaseEvent:
-    """Record a non-status event (a suggestion, a note) on the case's log."""
+    """Record a non-status event (a suggestion, a note, a moved deadline) on the case's log."""
     return CaseEvent.objects.create(
         case=case,
         kind=kind,
@@ -296,12 +298,15 @@ def case_event_append(
         actor_org=actor_org,
         reason=reason,
         is_public=public,
+        deadline_before=deadline_before,
+        deadline_after=deadline_after,
         created_at=timezone.now(),
     )
 
 
-def case_deadlines_recompute(*, years: frozenset[int]) -> int:
-    """Recompute provisional clocks after a year's official schedule was loaded.
+def case_deadlines_recompute() -> int:
+    """Recompute provisional clocks after the holiday table changed (e.g. a year's official
+    schedule was loaded).
 
     Each changed deadline is written with a compare-and-set on the old value and recorded as a
     DEADLINE event (before/after), so the timeline shows why a due date moved. Returns how many
@@ -314,15 +319,11 @@ def case_deadlines_recompute(*, years: frozenset[int]) -> int:
         .select_related("due_profile")
     )
     for case in open_cases.iterator(chunk_size=500):
-        if case.due_profile is None or case.due_started_at is None or case.due_at is None:
+        if case.due_profile is None or case.due_started_at is None:
             continue
         due = deadline_compute(profile=case.due_profile, start=case.due_started_at)
-        years_spanned = set(range(case.due_started_at.year, due.due.year + 1))
-        if not years_spanned & years:
-            continue
-        if due.due == case.due_at and due.provisional == case.due_provisional:
-            continue
-        changed += _deadline_move(case, due.due, provisional=due.provisional)
+        if (due.due, due.provisional) != (case.due_at, case.due_provisional):
+            changed += _deadline_move(case, due.due, provisional=due.provisional)
     return changed
 
 
@@ -332,12 +333,11 @@ def _deadline_move(case: Case, new_due: datetime, *, provisional: bool) -> int:
         due_at=new_due, due_provisional=provisional
     )
     if updated:
-        CaseEvent.objects.create(
+        case_event_append(
             case=case,
             kind=EventKind.DEADLINE,
+            payload={"reason": "calendar_changed"},
             deadline_before=case.due_at,
             deadline_after=new_due,
-            payload={"reason": "official_calendar"},
-            created_at=timezone.now(),
         )
     return updated

@@ -18,12 +18,12 @@ def case_suggest_route(*, case_id: int) -> None:
 
 
 @task()
-def case_deadlines_recompute_task(*, years: list[int]) -> int:
+def case_deadlines_recompute_task() -> int:
     """After the holiday table changed: move provisional deadlines that depended on it."""
     from xinfang.cases.services import case_deadlines_recompute
 
-    return case_deadlines_recompute(years=frozenset(years))
+    return case_deadlines_recompute()
 
 
-def on_calendar_changed(sender: object, years: frozenset[int], **kwargs: object) -> None:
-    case_deadlines_recompute_task.enqueue(years=sorted(years))
+def on_calendar_changed(sender: object, **kwargs: object) -> None:
+    case_deadlines_recompute_task.enqueue()

@@ -11,10 +11,6 @@ from xinfang.orgs.models import Region
 from xinfang.orgs.selectors import region_ancestors
 
 
-def catalog_cache_clear() -> None:
-    refcache.clear()
-
-
 def category_get(*, code: str) -> Category | None:
     return refcache.cached(
         "category", code, lambda: Category.objects.filter(code=code, is_active=True).first()

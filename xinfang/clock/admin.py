@@ -1,9 +1,11 @@
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from xinfang.clock.models import CalendarDay, CalendarYear
-from xinfang.clock.services import calendar_year_mark_official
+from xinfang.clock.services import calendar_day_save, calendar_year_mark_official
 
 
 @admin.register(CalendarDay)
@@ -14,6 +16,10 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_filter = ("source", "is_workday")
     date_hierarchy = "date"
     search_fields = ("name",)
+    readonly_fields = ("source",)
+
+    def save_model(self, request: HttpRequest, obj: CalendarDay, form: Any, change: bool) -> None:
+        calendar_day_save(day=obj)
 
 
 @admin.register(CalendarYear)

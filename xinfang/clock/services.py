@@ -60,69 +60,83 @@ def _official(year: int) -> dict[date, bool] | None:
 def calendar_load_year(*, year: int) -> YearReport:
     """(Re)write one year's exceptions; official data wins, the rule-based data fills gaps.
 
-    Rows an administrator entered are kept. Disagreements between the two sources are
-    reported, not silently resolved.
+    Disagreements between the two sources are reported, not silently resolved.
     """
     rest, work = _rule_based(year)
     official = _official(year)
     source = CalendarSource.OFFICIAL if official is not None else CalendarSource.RULE
     report = YearReport(year, source)
-    rows: dict[date, tuple[bool, str]] = {}
+    days: list[tuple[date, bool, str]] = []
     for day in _days(year):
-        default = day.weekday() < 5
+        weekday = day.weekday() < 5
         is_work = (
             official[day]
             if official is not None
-            else (day in work or (default and day not in rest))
+            else (day in work or (weekday and day not in rest))
         )
-        if official is not None and (day in rest) == official[day] and day.weekday() < 5:
+        if official is not None and weekday and (day in rest) == official[day]:
             report.disagreements.append(
                 f"{day}: official {'work' if official[day] else 'rest'}, "
                 f"rule-based {'rest' if day in rest else 'work'}"
             )
-        if is_work != default or (not is_work and day in rest):
-            rows[day] = (is_work, rest.get(day, "") if not is_work else IN_LIEU_NAME)
-    admin_days = set(
-        CalendarDay.objects.filter(date__year=year, source=CalendarSource.ADMIN).values_list(
-            "date", flat=True
-        )
-    )
-    CalendarDay.objects.filter(date__year=year).exclude(source=CalendarSource.ADMIN).delete()
-    CalendarDay.objects.bulk_create(
-        CalendarDay(date=d, is_workday=w, name=n or ("休息日" if not w else ""), source=source)
-        for d, (w, n) in sorted(rows.items())
-        if d not in admin_days
-    )
-    CalendarYear.objects.update_or_create(year=year, defaults={"source": source})
-    report.rest_days = sum(1 for w, _ in rows.values() if not w)
-    report.work_weekends = sum(1 for w, _ in rows.values() if w)
-    _changed({year})
+        if is_work != weekday or (not is_work and day in rest):
+            days.append((day, is_work, "" if is_work else rest.get(day, "")))
+    report.rest_days = sum(1 for _, w, _ in days if not w)
+    report.work_weekends = len(days) - report.rest_days
+    _replace_year(year, source, days)
     return report
 
 
-@transaction.atomic
 def calendar_publish_year(*, year: int, days: Iterable[tuple[date, bool, str]]) -> int:
     """Load a year's official schedule (from the State Council notice), replacing the
     rule-based estimate; deadlines that depended on the estimate are recomputed after commit.
 
     `days` are the exceptions to Monday–Friday: (date, is working day, name).
     """
-    rows = [
-        CalendarDay(
-            date=d,
-            is_workday=w,
-            name=n or (IN_LIEU_NAME if w else "休息日"),
-            source=CalendarSource.OFFICIAL,
-        )
-        for d, w, n in days
-    ]
-    if any(r.date.year != year for r in rows):
+    rows = list(days)
+    if any(d.year != year for d, _, _ in rows):
         raise ValueError(f"every date must be in {year}")
-    CalendarDay.objects.filter(date__year=year).exclude(source=CalendarSource.ADMIN).delete()
-    CalendarDay.objects.bulk_create(rows)
-    CalendarYear.objects.update_or_create(year=year, defaults={"source": CalendarSource.OFFICIAL})
-    _changed({year})
+    _replace_year(year, CalendarSource.OFFICIAL, rows)
     return len(rows)
+
+
+@transaction.atomic
+def _replace_year(year: int, source: CalendarSource, days: list[tuple[date, bool, str]]) -> None:
+    """Write a year's loaded exceptions, keeping administrators' rows.
+
+    Nothing is written, and nobody is told, when the year is already exactly so: `make setup`
+    reloads the calendar on every run and must not make every provisional deadline recompute.
+    """
+    loaded = CalendarDay.objects.filter(date__year=year).exclude(source=CalendarSource.ADMIN)
+    admin_days = set(
+        CalendarDay.objects.filter(date__year=year, source=CalendarSource.ADMIN).values_list(
+            "date", flat=True
+        )
+    )
+    wanted = {(d, w, source.value) for d, w, _ in days if d not in admin_days}
+    if set(loaded.values_list("date", "is_workday", "source")) == wanted and (
+        CalendarYear.objects.filter(year=year, source=source).exists()
+    ):
+        return
+    loaded.delete()
+    CalendarDay.objects.bulk_create(
+        CalendarDay(
+            date=d, is_workday=w, name=n or (IN_LIEU_NAME if w else "休息日"), source=source
+        )
+        for d, w, n in sorted(days)
+        if d not in admin_days
+    )
+    CalendarYear.objects.update_or_create(year=year, defaults={"source": source})
+    _changed({year})
+
+
+@transaction.atomic
+def calendar_day_save(*, day: CalendarDay) -> CalendarDay:
+    """An administrator's local holiday or emergency adjustment; it survives every reload."""
+    day.source = CalendarSource.ADMIN
+    day.save()
+    _changed({day.date.year})
+    return day
 
 
 @transaction.atomic

@@ -41,14 +41,13 @@ ALLOWED_MIME = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-_CUSTOM: dict[str, Msg] = {}
+_MSG_CODE = "msg:"
 
 
 def _detail(msg: Msg) -> ErrorDetail:
-    """An error whose code finds its bilingual message again after DRF flattens the errors."""
-    code = f"msg:{msg.en}"
-    _CUSTOM[code] = msg
-    return ErrorDetail(msg.zh, code=code)
+    """An error that carries both languages through DRF: Chinese as the text, English in the
+    code (DRF rebuilds ErrorDetails while collecting errors, so only text and code survive)."""
+    return ErrorDetail(msg.zh, code=_MSG_CODE + msg.en)
 
 
 def _fail(msg: Msg) -> serializers.ValidationError:
@@ -227,8 +226,8 @@ def decode_attachments(items: list[dict[str, str]]) -> list[UploadedFileData]:
 
 def _to_msg(detail: ErrorDetail, field: str, serializer_field: Any) -> Msg:
     code = str(detail.code)
-    if code in _CUSTOM:
-        return _CUSTOM[code]
+    if code.startswith(_MSG_CODE):
+        return Msg(str(detail), code.removeprefix(_MSG_CODE))
     name = field.rsplit(".", 1)[-1]
     template = m.GENERIC.get(code, m.GENERIC["invalid"])
     if code in ("required", "blank") and name in m.CHOICE_FIELDS:

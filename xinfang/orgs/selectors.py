@@ -21,10 +21,6 @@ def region_get(*, code: str) -> Region | None:
     return refcache.cached("region", code, lambda: Region.objects.filter(code=code).first())
 
 
-def region_cache_clear() -> None:
-    refcache.clear()
-
-
 def region_children(*, parent_code: str | None) -> QuerySet[Region]:
     if not parent_code:
         return Region.objects.filter(parent__isnull=True)
@@ -38,21 +34,19 @@ def region_ancestors(*, region: Region) -> list[Region]:
 
 def bureau_for_region(*, region: Region) -> Org | None:
     """The petition bureau responsible for a region: the nearest one up the division chain."""
-    return refcache.cached("bureau", region.pk, lambda: _nearest_bureau(region))
+    return refcache.cached(
+        "bureau", region.pk, lambda: org_nearest(kind=OrgKind.PETITION_BUREAU, region=region)
+    )
 
 
-def _nearest_bureau(region: Region) -> Org | None:
+def org_nearest(*, kind: OrgKind, region: Region) -> Org | None:
+    """The active unit of `kind` in `region` or, failing that, in the nearest region above it
+    (deterministic where a region has several: the one with the highest code)."""
     chain = region_ancestors(region=region)
-    bureaus = {
-        o.region_id: o
-        for o in Org.objects.filter(
-            kind=OrgKind.PETITION_BUREAU, is_active=True, region__in=chain
-        ).order_by("code")
-    }
-    for r in chain:
-        if r.pk in bureaus:
-            return bureaus[r.pk]
-    return None
+    found: dict[int, Org] = {}
+    for org in Org.objects.filter(kind=kind, is_active=True, region__in=chain).order_by("code"):
+        found[org.region_id] = org
+    return next((found[r.pk] for r in chain if r.pk in found), None)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from xinfang.core import refcache
 from xinfang.orgs.models import Membership, Org, OrgKind, Region, RegionLevel, User
 from xinfang.orgs.permissions import Role
 
@@ -95,6 +96,7 @@ def region_load_divisions(
         written += 1
         if progress and written % 500 == 0:
             progress(f"{written}/{len(divisions)} regions")
+    refcache.clear()
     return written
 
 

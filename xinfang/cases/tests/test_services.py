@@ -263,3 +263,13 @@ def test_publishing_refuses_dates_of_another_year(holidays_loaded: None) -> None
 
     with pytest.raises(ValueError, match="2027"):
         calendar_publish_year(year=2027, days=[(date(2028, 1, 1), False, "元旦")])
+
+
+def test_route_suggestion_falls_back_to_the_local_government(bureau: Any) -> None:
+    from xinfang.orgs.models import OrgKind
+
+    city_government = make_org(kind=OrgKind.GOVERNMENT, region_code="430100", name="长沙市人民政府")
+    case = make_case(region_code="430102")  # no category, no dispatch rule: 兜底
+    event = case.events.get(kind=EventKind.ROUTE_SUGGESTED)
+    assert event.payload["lead_org"] == city_government.pk
+    assert event.payload["source"] == "fallback_government"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import pytest
 
 from xinfang.clock.engine import TZ, WorkCalendar, compute_deadline
 from xinfang.clock.models import CalendarDay, CalendarSource, CalendarYear
 from xinfang.clock.selectors import work_calendar
-from xinfang.clock.services import calendar_load_year
+from xinfang.clock.services import calendar_day_save, calendar_load_year
 
 pytestmark = pytest.mark.django_db
 
@@ -89,9 +90,7 @@ def test_rule_based_year_still_knows_the_lunar_holidays(cal: WorkCalendar) -> No
 
 
 def test_admin_rows_survive_a_reload(cal: WorkCalendar) -> None:
-    CalendarDay.objects.create(
-        date=date(2026, 12, 1), is_workday=False, name="地方节日", source=CalendarSource.ADMIN
-    )
+    calendar_day_save(day=CalendarDay(date=date(2026, 12, 1), is_workday=False, name="地方节日"))
     calendar_load_year(year=2026)
     assert not work_calendar().is_workday(date(2026, 12, 1))
 
@@ -128,3 +127,23 @@ def test_calendar_load_command_reports_each_year() -> None:
     call_command("calendar_load", years="2025-2026", stdout=out, stderr=io.StringIO())
     assert "2025: official" in out.getvalue()
     assert CalendarYear.objects.filter(year__in=[2025, 2026], source="official").count() == 2
+
+
+def test_reloading_an_unchanged_year_tells_nobody(
+    cal: WorkCalendar, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks() as callbacks:
+        calendar_load_year(year=2026)
+    assert callbacks == []  # make setup reloads every run: no recompute without a change
+
+
+def test_publishing_keeps_an_administrators_day(cal: WorkCalendar) -> None:
+    from xinfang.clock.services import calendar_publish_year
+
+    calendar_day_save(day=CalendarDay(date=date(2027, 1, 4), is_workday=False, name="地方节日"))
+    calendar_publish_year(
+        year=2027, days=[(date(2027, 1, 1), False, "元旦"), (date(2027, 1, 4), True, "调休上班")]
+    )
+    assert CalendarDay.objects.get(date=date(2027, 1, 4)).source == CalendarSource.ADMIN
+    assert not work_calendar().is_workday(date(2027, 1, 4))
+    assert CalendarYear.objects.get(year=2027).source == CalendarSource.OFFICIAL

@@ -32,8 +32,7 @@ from typing import Any
 
 import pytest
 
-from xinfang.catalog.selectors import catalog_cache_clear
-from xinfang.orgs.selectors import region_cache_clear
+from xinfang.core import refcache
 from xinfang.orgs.tests.factories import make_bureau
 
 CHROMIUM = "/usr/bin/chromium"
@@ -98,8 +97,7 @@ def _ensure_reference_data() -> None:
     if not (PetitionType.objects.exists() and Category.objects.exists()):
         install_defaults(Category, DeadlineProfile, PetitionType)
     # Cached Region / PetitionType objects would carry the primary keys of deleted rows.
-    region_cache_clear()
-    catalog_cache_clear()
+    refcache.clear()
 
 
 @pytest.fixture(scope="module", autouse=True)

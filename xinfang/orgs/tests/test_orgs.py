@@ -4,12 +4,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from xinfang.core import refcache
 from xinfang.orgs.models import Org, OrgKind, Region, RegionLevel
 from xinfang.orgs.permissions import ROLE_PERMS, Perm, Role
 from xinfang.orgs.selectors import (
     bureau_for_region,
     org_subtree,
-    region_cache_clear,
     region_get,
     staff_scope,
 )
@@ -79,7 +79,7 @@ def test_nearest_bureau_up_the_division_chain() -> None:
     assert bureau_for_region(region=Region.objects.get(code="430202")) == province
     Org.objects.filter(pk=city.pk).update(is_active=False)
     assert bureau_for_region(region=street) == city  # cached per process for a few minutes
-    region_cache_clear()
+    refcache.clear()
     assert bureau_for_region(region=street) == province
 
 

@@ -5,7 +5,6 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from xinfang.orgs.selectors import region_cache_clear
 from xinfang.orgs.services import region_load_divisions
 
 
@@ -39,5 +38,4 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError(str(exc), returncode=2) from exc
-        region_cache_clear()
         self.stdout.write(self.style.SUCCESS(f"{count} regions loaded for province {province}"))
