@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from xinfang.cases.workflow import CaseStatus
+from xinfang.cases.workflow import CaseStatus, CloseReason
 from xinfang.core.fields import EncryptedTextField
 
 
@@ -20,6 +20,20 @@ class Channel(models.TextChoices):
     OPEN311 = "open311", _("Open311")
     PROXY = "proxy", _("代理 Proxy")
     GRID = "grid", _("网格 Grid")
+
+
+class DueState(models.TextChoices):
+    NORMAL = "normal", _("正常")
+    WARNING = "warning", _("即将到期")
+    OVERDUE = "overdue", _("已超期")
+
+
+class Outcome(models.TextChoices):
+    """The three outcomes of a 信访处理意见书 (Art. 32)."""
+
+    SUPPORT = "support", _("支持")
+    EXPLAIN = "explain", _("解释说明")
+    REJECT = "reject", _("不予支持")
 
 
 class Case(models.Model):
@@ -60,22 +74,90 @@ class Case(models.Model):
     status_changed_at = models.DateTimeField(editable=False)
     received_at = models.DateTimeField(_("收到时间"))
     registered_at = models.DateTimeField(_("登记时间"), null=True, blank=True, editable=False)
-    # The clock currently running on the case (DESIGN invariant 3), computed by the deadline
-    # engine from a deadline profile; `due_provisional` when it reaches an unpublished year.
-    due_profile = models.ForeignKey(
-        "catalog.DeadlineProfile",
+    # Mirror of the earliest running duty clock (CaseClock), kept by cases.clocks so queues
+    # sort and filter on the case row alone; `due_provisional` when it reaches an unpublished year.
+    due_at = models.DateTimeField(_("办理期限"), null=True, blank=True, editable=False)
+    due_provisional = models.BooleanField(
+        _("期限待定（未公布年度）"), default=False, editable=False
+    )
+    due_state = models.CharField(
+        _("时限状态"),
+        max_length=8,
+        choices=DueState.choices,
+        default=DueState.NORMAL,
+        editable=False,
+    )
+    # The unit expected to act next (待签收/待办理/待审核 …): what a unit's queue reads.
+    holder_org = models.ForeignKey(
+        "orgs.Org",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
         editable=False,
-        verbose_name=_("当前时限"),
+        verbose_name=_("当前办理单位"),
     )
-    due_started_at = models.DateTimeField(null=True, blank=True, editable=False)
-    due_at = models.DateTimeField(_("办理期限"), null=True, blank=True, editable=False)
-    due_provisional = models.BooleanField(
-        _("期限待定（未公布年度）"), default=False, editable=False
+    lead_org = models.ForeignKey(
+        "orgs.Org",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("主办单位"),
     )
+    close_reason = models.CharField(
+        _("办结原因"), max_length=24, choices=CloseReason.choices, blank=True, editable=False
+    )
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True, editable=False)
+    opinion_issued_at = models.DateTimeField(
+        _("出具意见时间"), null=True, blank=True, editable=False
+    )
+    opinion_served_at = models.DateTimeField(
+        _("意见书送达时间"), null=True, blank=True, editable=False
+    )
+    outcome = models.CharField(
+        _("处理结果"), max_length=8, choices=Outcome.choices, blank=True, editable=False
+    )
+    handler = models.ForeignKey(
+        "orgs.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("承办人"),
+    )
+    # 首办责任制: the first unit and person that accepted the matter keep its KPIs when it recurs.
+    first_handler_org = models.ForeignKey(
+        "orgs.Org",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("首办单位"),
+    )
+    first_handler = models.ForeignKey(
+        "orgs.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("首办责任人"),
+    )
+    repeat_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="repeats",
+        verbose_name=_("重复信访件"),
+    )
+    is_urgent = models.BooleanField(_("重大紧急"), default=False)
+    is_fast_track = models.BooleanField(_("简易办理"), default=False)
+    is_supervised = models.BooleanField(_("督办件"), default=False, editable=False)
 
     is_anonymous = models.BooleanField(_("匿名"), default=False)
     is_collective = models.BooleanField(_("集体/联名"), default=False)
@@ -107,6 +189,8 @@ class Case(models.Model):
             models.Index(fields=["register_org", "received_at"]),
             models.Index(fields=["region", "received_at"]),
             models.Index(fields=["due_at"], condition=Q(due_at__isnull=False), name="case_due"),
+            # A unit's queues: what it holds, by state, soonest due first.
+            models.Index(fields=["holder_org", "status", "due_at"], name="case_queue"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -147,8 +231,11 @@ class Petitioner(models.Model):
 class AccessRelation(models.TextChoices):
     LEAD = "lead", _("主办")
     CO = "co", _("协办")
+    SUB = "sub", _("二级承办")
     SUPERVISE = "supervise", _("督办")
     FORWARD = "forward", _("转送/交办")
+    REEXAM = "reexam", _("复查机关")
+    REVIEW = "review", _("复核机关")
 
 
 class CaseAccess(models.Model):
@@ -160,6 +247,9 @@ class CaseAccess(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="access")
     org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="case_access")
     relation = models.CharField(max_length=16, choices=AccessRelation.choices)
+    # A unit that returned a case (退单 agreed) or was replaced loses its access; the row stays
+    # as history of who held the case.
+    is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -177,7 +267,17 @@ class EventKind(models.TextChoices):
     STATUS = "status", _("状态变更")
     ROUTE_SUGGESTED = "route_suggested", _("派单建议")
     DEADLINE = "deadline", _("期限调整")
+    WARNING = "warning", _("临期预警")
+    OVERDUE = "overdue", _("超期")
     NOTE = "note", _("备注")
+    REQUEST = "request", _("申请")
+    DECISION = "decision", _("审批")
+    DOCUMENT = "document", _("文书")
+    SUPERVISION = "supervision", _("督办")
+    FEEDBACK = "feedback", _("督办反馈")
+    RATING = "rating", _("评价")
+    REVISIT = "revisit", _("回访")
+    ACCESS = "access", _("协办/转派")
 
 
 class CaseEvent(models.Model):
@@ -244,3 +344,126 @@ class ItemCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org_id}/{self.year}: {self.last}"
+
+
+class ClockKind(models.TextChoices):
+    ROUTE = "route", _("转送交办期限")
+    NOTICE = "notice", _("受理告知期限")
+    OBJECTION = "objection", _("异议期限")
+    HANDLE = "handle", _("办理期限")
+    REPORT = "report", _("办结报告期限")
+    REEXAM_WINDOW = "reexam_window", _("申请复查期限")
+    REEXAM_DECIDE = "reexam_decide", _("复查期限")
+    REVIEW_WINDOW = "review_window", _("申请复核期限")
+    REVIEW_DECIDE = "review_decide", _("复核期限")
+    RATING_WINDOW = "rating_window", _("评价期限")
+
+
+# Clocks that bind an organ: they raise warnings and overdue flags. The others are windows
+# that bind the petitioner (or the objecting unit) and simply close when they run out.
+DUTY_CLOCKS: frozenset[ClockKind] = frozenset(
+    {
+        ClockKind.ROUTE,
+        ClockKind.NOTICE,
+        ClockKind.HANDLE,
+        ClockKind.REPORT,
+        ClockKind.REEXAM_DECIDE,
+        ClockKind.REVIEW_DECIDE,
+    }
+)
+
+
+class CaseClock(models.Model):
+    """One running or finished time limit on a case (DESIGN invariant 3).
+
+    Written only by cases.clocks. `due_at` already includes approved extensions and pauses;
+    `nominal_due` is the period's end before rolling past rest days (DOMAIN C-2).
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clocks")
+    kind = models.CharField(max_length=16, choices=ClockKind.choices)
+    org = models.ForeignKey(
+        "orgs.Org", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    profile = models.ForeignKey(
+        "catalog.DeadlineProfile",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    started_at = models.DateTimeField()
+    nominal_due = models.DateTimeField()
+    due_at = models.DateTimeField()
+    provisional = models.BooleanField(default=False)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    extended_days = models.PositiveIntegerField(default=0)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_days = models.PositiveIntegerField(default=0)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "started_at", "pk"]
+        indexes = [
+            # The sweep: running clocks by when they next need attention.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(stopped_at__isnull=True, expired_at__isnull=True),
+                name="clock_running_due",
+            ),
+            models.Index(
+                fields=["warn_at"],
+                condition=Q(stopped_at__isnull=True, warned_at__isnull=True),
+                name="clock_running_warn",
+            ),
+            models.Index(fields=["case", "kind"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} → {self.due_at:%Y-%m-%d}"
+
+
+class RequestKind(models.TextChoices):
+    EXTENSION = "extension", _("延期申请")
+    REPLY = "reply", _("答复审核")
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已退回")
+
+
+class CaseRequest(models.Model):
+    """A handler's request that the unit head must approve: an extension (Art. 34) or the
+    draft reply to be signed (T14). One pending request per case and kind."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="requests")
+    kind = models.CharField(max_length=16, choices=RequestKind.choices)
+    status = models.CharField(
+        max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+")
+    fields = models.JSONField(default=dict)
+    requested_by = models.ForeignKey("orgs.User", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        "orgs.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind"],
+                condition=Q(status="pending"),
+                name="case_request_one_pending",
+            ),
+        ]
+        indexes = [models.Index(fields=["org", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.status}"

@@ -13,7 +13,7 @@ def _visible(scope: StaffScope) -> QuerySet[Case]:
         return Case.objects.all()
     if scope.is_empty:
         return Case.objects.none()
-    access = CaseAccess.objects.filter(case=OuterRef("pk")).filter(
+    access = CaseAccess.objects.filter(case=OuterRef("pk"), is_active=True).filter(
         org_scope_q(scope=scope, prefix="org__")
     )
     # The registering organ is on the case row itself, so intake writes no access row for it.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,20 +12,42 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
+from xinfang.cases.clocks import (
+    ClockChange,
+    ClockStart,
+    ClockStop,
+    clock_recompute,
+    clocks_apply,
+    provisional_clocks,
+)
 from xinfang.cases.models import (
     Attachment,
     Case,
     CaseAccess,
     CaseEvent,
+    ClockKind,
     EventKind,
     Petitioner,
 )
-from xinfang.cases.workflow import TRANSITION_PERMS, CaseStatus, can_transition
+from xinfang.cases.selectors import case_get_for_user
+from xinfang.cases.workflow import (
+    CLOSE_RULES,
+    PERM_RELATIONS,
+    PETITIONER_MOVES,
+    REGIONAL_PERMS,
+    TERMINAL_STATES,
+    Actor,
+    CaseStatus,
+    CloseReason,
+    can_transition,
+    close_allowed,
+    perms_for,
+)
 from xinfang.catalog.models import Category, PetitionType
-from xinfang.clock.selectors import deadline_compute, deadline_profile
 from xinfang.core import crypto
 from xinfang.core.errors import ApplicationError, Conflict, Msg
 from xinfang.orgs.models import Org, Region, User
+from xinfang.orgs.permissions import Perm
 from xinfang.orgs.selectors import staff_scope
 
 # Crockford-style alphabet without 0/O, 1/I/L: query codes are read aloud and typed on phones.
@@ -154,9 +176,6 @@ def case_create(*, data: NewCase) -> tuple[Case, str]:
     """
     now = data.received_at or timezone.now()
     year = timezone.localtime(now).year
-    # A petition bureau has 15 days from receipt to register and route it (Art. 22).
-    profile = deadline_profile(code=ROUTING_PROFILE)
-    due = deadline_compute(profile=profile, start=now) if profile else None
     query_code = random_code(QUERY_CODE_LENGTH)
     secret = random_code(SECRET_LENGTH) if data.is_anonymous else ""
     case = Case.objects.create(
@@ -183,10 +202,13 @@ def case_create(*, data: NewCase) -> tuple[Case, str]:
         accused_unit=data.accused_unit,
         idempotency_key=data.idempotency_key,
         request_digest=data.request_digest,
-        due_profile=profile,
-        due_started_at=now,
-        due_at=due.due if due else None,
-        due_provisional=due.provisional if due else False,
+        holder_org=data.register_org,
+    )
+    # A petition bureau has 15 days from receipt to register and route it (Art. 22).
+    clocks_apply(
+        case=case,
+        changes=[ClockStart(ClockKind.ROUTE, profile=ROUTING_PROFILE, org=data.register_org)],
+        now=now,
     )
     Petitioner.objects.bulk_create(_petitioner_rows(case, data.petitioners))
     if data.attachments:
@@ -204,21 +226,71 @@ def case_create(*, data: NewCase) -> tuple[Case, str]:
     return case, secret
 
 
-def _require_staff_perm(case: Case, actor: User, to: CaseStatus) -> Org | None:
-    """The actor's acting unit for this move, or an error if the actor may not make it."""
+def _acting_org(case: Case, actor: User, perms: frozenset[Perm]) -> Org:
+    """The unit through which `actor` may make a move needing one of `perms` on `case`.
+
+    A membership counts when its role grants the perm and its unit stands in a relation to the
+    case that the perm works through (workflow.PERM_RELATIONS); regional roles also act on
+    cases in their region for supervision and revisits. Out of scope is "not found".
+    """
     scope = staff_scope(user=actor)
-    perm = TRANSITION_PERMS.get(to)
-    if perm is None or perm not in scope.perms:
+    if not perms & scope.perms:
         raise ApplicationError(
             Msg("您没有执行此操作的权限。", "You are not permitted to do this."),
             code="forbidden",
         )
-    orgs = {case.register_org_id}
-    orgs |= set(CaseAccess.objects.filter(case=case).values_list("org_id", flat=True))
-    acting = sorted(orgs & scope.org_ids)
-    if not (scope.see_all or acting):
+    relations = case_relations(case=case)
+    for membership in scope.memberships:
+        for perm in sorted(perms & membership.perms):
+            allowed = PERM_RELATIONS.get(perm, frozenset())
+            if relations.get(membership.org_id, set()) & allowed:
+                return membership.org
+            if (
+                perm in REGIONAL_PERMS
+                and membership.region_prefix
+                and (case.region.code.startswith(membership.region_prefix))
+            ):
+                return membership.org
+    if scope.see_all:
+        return case.register_org
+    if case_get_for_user(user=actor, case_id=case.pk) is None:
         raise ApplicationError(Msg("未找到该信访件。", "Case not found."), code="not_found")
-    return Org.objects.get(pk=acting[0]) if acting else None
+    raise ApplicationError(
+        Msg("本单位不是该信访件的当前办理单位。", "Your unit does not hold this case."),
+        code="forbidden",
+    )
+
+
+def case_relations(*, case: Case) -> dict[int, set[str]]:
+    """Unit id → its active relations to the case ("register" for the registering organ)."""
+    relations: dict[int, set[str]] = {case.register_org_id: {"register"}}
+    rows = CaseAccess.objects.filter(case=case, is_active=True).values_list("org_id", "relation")
+    for org_id, relation in rows:
+        relations.setdefault(org_id, set()).add(relation)
+    return relations
+
+
+def _check_move(
+    case: Case, current: CaseStatus, to: CaseStatus, by: Actor, close_reason: CloseReason | None
+) -> frozenset[Perm]:
+    """The table's verdict on the move, and the perms a staff actor then needs."""
+    if not can_transition(current, to):
+        raise InvalidTransition(
+            Msg("当前状态（{a}）不能变更为“{b}”。", "Cannot move from {a} to {b}.").format(
+                a=current.label, b=to.label
+            )
+        )
+    if to == CaseStatus.CLOSED:
+        if close_reason is None or not close_allowed(current, close_reason, by):
+            raise InvalidTransition(
+                Msg("当前状态不能以此原因办结。", "The case cannot be closed for this reason now.")
+            )
+        return CLOSE_RULES[close_reason][1]
+    if by == Actor.PETITIONER and to not in PETITIONER_MOVES:
+        raise InvalidTransition(Msg("信访人不能执行此操作。", "Petitioners cannot do this."))
+    if by == Actor.SYSTEM:
+        return frozenset()
+    return perms_for(current, to)
 
 
 @transaction.atomic
@@ -228,34 +300,48 @@ def case_transition(
     to: CaseStatus,
     actor: User | None,
     reason: str = "",
+    by: Actor | None = None,
+    close_reason: CloseReason | None = None,
     actor_org: Org | None = None,
+    updates: Mapping[str, Any] | None = None,
+    clocks: Sequence[ClockChange] = (),
     payload: dict[str, Any] | None = None,
     public: bool = True,
     at: datetime | None = None,
 ) -> Case:
-    """Move `case` to `to`: check the table and the actor, compare-and-set, append the event.
+    """Move `case` to `to`: the only writer of Case.status (DESIGN invariant 2).
 
-    `actor=None` is the system itself (timers, imports); every human move names its actor.
-    `at` is only for imports of historical records; live moves happen now.
+    Checks the transition table and the actor, does a compare-and-set on the status, applies
+    the move's other field `updates` and clock changes, and appends one event with the actor,
+    their unit, the reason and the deadline before and after — all in one transaction.
+    `by` defaults to STAFF when an actor is given, else SYSTEM (timers); petitioner moves pass
+    `by=Actor.PETITIONER` after the caller verified them. `at` is only for historical imports.
     """
+    by = by or (Actor.STAFF if actor is not None else Actor.SYSTEM)
     current = CaseStatus(case.status)
-    if not can_transition(current, to):
-        raise InvalidTransition(
-            Msg("当前状态（{a}）不能变更为“{b}”。", "Cannot move from {a} to {b}.").format(
-                a=current.label, b=to.label
-            )
-        )
-    if actor is not None:
-        actor_org = actor_org or _require_staff_perm(case, actor, to)
+    perms = _check_move(case, current, to, by, close_reason)
+    if by == Actor.STAFF:
+        if actor is None or not perms:
+            raise InvalidTransition(Msg("此操作不能由工作人员执行。", "Staff cannot do this."))
+        actor_org = actor_org or _acting_org(case, actor, perms)
     now = at or timezone.now()
-    changes: dict[str, Any] = {"status": to, "status_changed_at": now}
+    changes: dict[str, Any] = {"status": to, "status_changed_at": now, **(updates or {})}
     if to == CaseStatus.REGISTERED:
         changes["registered_at"] = now
+    if close_reason is not None:
+        changes["close_reason"] = close_reason
     updated = Case.objects.filter(pk=case.pk, status=current).update(**changes)
     if updated != 1:  # someone else moved it first; their event stands, ours is refused
         raise InvalidTransition(
             Msg("该信访件已被他人处理，请刷新后重试。", "The case changed meanwhile; reload.")
         )
+    due_before = case.due_at
+    for name, value in changes.items():
+        setattr(case, name, value)
+    if to in TERMINAL_STATES:
+        clocks = [ClockStop(), *clocks]
+    if clocks:
+        clocks_apply(case=case, changes=clocks, now=now)
     CaseEvent.objects.create(
         case=case,
         kind=EventKind.STATUS,
@@ -264,17 +350,36 @@ def case_transition(
         actor=actor,
         actor_org=actor_org,
         reason=reason,
-        payload=payload or {},
+        payload={
+            "by": by.value,
+            **({"close_reason": close_reason} if close_reason else {}),
+            **(payload or {}),
+        },
         is_public=public,
+        deadline_before=due_before,
+        deadline_after=case.due_at,
         created_at=now,
     )
-    case.refresh_from_db()
     return case
 
 
 def case_register(*, case: Case, actor: User, reason: str = "") -> Case:
     """T2: a registrar registers a received petition in the system (信访工作条例 Art. 21–23)."""
     return case_transition(case=case, to=CaseStatus.REGISTERED, actor=actor, reason=reason)
+
+
+FLAGS = frozenset({"is_supervised", "is_urgent", "is_fast_track"})
+
+
+def case_flags_set(*, case: Case, **flags: bool) -> Case:
+    """Set overlay flags (not states: DOMAIN §4.1) such as 督办 or 重大紧急."""
+    unknown = set(flags) - FLAGS
+    if unknown:
+        raise ValueError(f"not a case flag: {sorted(unknown)}")
+    Case.objects.filter(pk=case.pk).update(**flags)
+    for name, value in flags.items():
+        setattr(case, name, value)
+    return case
 
 
 def case_event_append(
@@ -308,36 +413,22 @@ def case_deadlines_recompute() -> int:
     """Recompute provisional clocks after the holiday table changed (e.g. a year's official
     schedule was loaded).
 
-    Each changed deadline is written with a compare-and-set on the old value and recorded as a
-    DEADLINE event (before/after), so the timeline shows why a due date moved. Returns how many
-    cases changed.
+    Each moved deadline is recorded as a DEADLINE event (before/after) on its case, so the
+    timeline shows why a due date moved. Returns how many clocks changed.
     """
     changed = 0
-    open_cases = (
-        Case.objects.filter(due_provisional=True, due_profile__isnull=False)
-        .exclude(status=CaseStatus.CLOSED)
-        .select_related("due_profile")
-    )
-    for case in open_cases.iterator(chunk_size=500):
-        if case.due_profile is None or case.due_started_at is None:
-            continue
-        due = deadline_compute(profile=case.due_profile, start=case.due_started_at)
-        if (due.due, due.provisional) != (case.due_at, case.due_provisional):
-            changed += _deadline_move(case, due.due, provisional=due.provisional)
+    for clock in provisional_clocks():
+        with transaction.atomic():
+            moved = clock_recompute(clock=clock, now=timezone.now())
+            if moved is None:
+                continue
+            case_event_append(
+                case=clock.case,
+                kind=EventKind.DEADLINE,
+                payload={"reason": "calendar_changed", "clock": clock.kind},
+                deadline_before=moved[0],
+                deadline_after=moved[1],
+                public=True,
+            )
+            changed += 1
     return changed
-
-
-@transaction.atomic
-def _deadline_move(case: Case, new_due: datetime, *, provisional: bool) -> int:
-    updated = Case.objects.filter(pk=case.pk, due_at=case.due_at).update(
-        due_at=new_due, due_provisional=provisional
-    )
-    if updated:
-        case_event_append(
-            case=case,
-            kind=EventKind.DEADLINE,
-            payload={"reason": "calendar_changed"},
-            deadline_before=case.due_at,
-            deadline_after=new_due,
-        )
-    return updated

@@ -24,6 +24,14 @@ DEADLINE_PROFILES: list[tuple[str, str, int, str, str]] = [
     ("reexam-decide-30d", "复查办理期限", 30, "calendar_day", "信访工作条例第35条"),
     ("review-request-30d", "申请复核期限", 30, "calendar_day", "信访工作条例第36条"),
     ("review-decide-30d", "复核办理期限", 30, "calendar_day", "信访工作条例第36条"),
+    ("rehandle-15d", "回访不满意重新办理", 15, "calendar_day", "本系统默认（可配置）"),
+    # The 12345 profile (DOMAIN §6.4 default, to be confirmed per jurisdiction).
+    ("h12345-sign-2wh", "12345 签收", 2, "working_hour", "12345 默认时限"),
+    ("h12345-urgent-24h", "12345 紧急诉求办理", 24, "natural_hour", "12345 默认时限"),
+    ("h12345-consult-3wd", "12345 咨询办理", 3, "working_day", "12345 默认时限"),
+    ("h12345-help-5wd", "12345 求助办理", 5, "working_day", "12345 默认时限"),
+    ("h12345-handle-15wd", "12345 投诉举报建议办理", 15, "working_day", "12345 默认时限"),
+    ("h12345-rehandle-5wd", "12345 重办", 5, "working_day", "12345 默认时限"),
 ]
 
 # (code, name, English name, statutory kind, handling profile, description)
@@ -104,14 +112,20 @@ def install_categories(category_model: Any, rows: list[tuple[str, str, int, str 
     return len(rows)
 
 
-def install_defaults(category_model: Any, profile_model: Any, type_model: Any) -> None:
-    install_categories(category_model, taxonomy_rows())
+def install_profiles(profile_model: Any) -> dict[str, Any]:
+    """Create the default time limits that are missing; existing rows keep admin edits."""
     profiles = {}
     for code, name, amount, unit, basis in DEADLINE_PROFILES:
         profiles[code], _ = profile_model.objects.get_or_create(
             code=code,
             defaults={"name": name, "amount": amount, "unit": unit, "legal_basis": basis},
         )
+    return profiles
+
+
+def install_defaults(category_model: Any, profile_model: Any, type_model: Any) -> None:
+    install_categories(category_model, taxonomy_rows())
+    profiles = install_profiles(profile_model)
     for order, (code, name, name_en, kind, profile, desc) in enumerate(PETITION_TYPES):
         type_model.objects.get_or_create(
             code=code,

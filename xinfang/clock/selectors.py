@@ -32,10 +32,15 @@ def deadline_profile(*, code: str) -> DeadlineProfile | None:
 
 def deadline_compute(*, profile: DeadlineProfile, start: datetime) -> Deadline:
     """When `profile`'s limit, started at `start`, runs out on this installation's calendar."""
+    return deadline_add(start=start, amount=profile.amount, unit=profile.unit)
+
+
+def deadline_add(*, start: datetime, amount: int, unit: str) -> Deadline:
+    """`amount` `unit`s after `start` (e.g. an extension counted from the nominal end)."""
     return compute_deadline(
         cal=work_calendar(),
         start=start,
-        amount=profile.amount,
-        unit=profile.unit,
+        amount=amount,
+        unit=unit,
         roll_forward=settings.XINFANG_DEADLINE_ROLL_FORWARD,
     )

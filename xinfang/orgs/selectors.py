@@ -50,6 +50,20 @@ def org_nearest(*, kind: OrgKind, region: Region) -> Org | None:
 
 
 @dataclass(frozen=True)
+class ActingAs:
+    """One membership as the workflow sees it: the unit, what the role allows there, and the
+    region the role covers (regional roles and bureau staff only)."""
+
+    org: Org
+    perms: frozenset[Perm]
+    region_prefix: str = ""
+
+    @property
+    def org_id(self) -> int:
+        return self.org.pk
+
+
+@dataclass(frozen=True)
 class StaffScope:
     """What one staff user may see: units in person, plus whole regions for regional roles."""
 
@@ -57,6 +71,7 @@ class StaffScope:
     region_prefixes: frozenset[str]
     perms: frozenset[Perm]
     see_all: bool = False
+    memberships: tuple[ActingAs, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -74,16 +89,23 @@ def staff_scope(*, user: Any) -> StaffScope:
     org_ids: set[int] = set()
     prefixes: set[str] = set()
     perms: set[Perm] = set()
-    for m in memberships:
+    acting: list[ActingAs] = []
+    for m in memberships.order_by("pk"):
         role = Role(m.role)
         perms |= ROLE_PERMS[role]
         if Perm.CASE_VIEW not in ROLE_PERMS[role]:
+            acting.append(ActingAs(m.org, ROLE_PERMS[role]))
             continue
         org_ids.add(m.org_id)
         # A bureau's staff, and supervisors anywhere, follow cases in the unit's whole region.
+        prefix = ""
         if role in REGIONAL_ROLES or m.org.kind == OrgKind.PETITION_BUREAU:
-            prefixes.add(m.org.region.prefix)
-    return StaffScope(frozenset(org_ids), frozenset(prefixes), frozenset(perms))
+            prefix = m.org.region.prefix
+            prefixes.add(prefix)
+        acting.append(ActingAs(m.org, ROLE_PERMS[role], prefix))
+    return StaffScope(
+        frozenset(org_ids), frozenset(prefixes), frozenset(perms), memberships=tuple(acting)
+    )
 
 
 def org_scope_q(*, scope: StaffScope, prefix: str = "") -> Q:

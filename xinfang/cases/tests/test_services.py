@@ -6,13 +6,22 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from xinfang.cases.models import Case, CaseEvent, EventKind, Petitioner
+from xinfang.cases.models import Case, CaseClock, CaseEvent, EventKind, Petitioner
 from xinfang.cases.services import InvalidTransition, case_register, case_transition
 from xinfang.cases.tests.factories import VALID_ID, VALID_PHONE, make_case
-from xinfang.cases.workflow import TRANSITIONS, CaseStatus
+from xinfang.cases.workflow import (
+    CLOSE_RULES,
+    PETITIONER_MOVES,
+    TRANSITIONS,
+    Actor,
+    CaseStatus,
+    CloseReason,
+    perms_for,
+)
 from xinfang.clock.engine import TZ
 from xinfang.core import crypto
 from xinfang.core.errors import ApplicationError
+from xinfang.orgs.models import User
 from xinfang.orgs.permissions import Role
 from xinfang.orgs.tests.factories import make_bureau, make_org, make_staff
 
@@ -97,23 +106,55 @@ def test_stale_copy_cannot_move_a_case_twice(bureau: Any) -> None:
     assert case.events.filter(kind=EventKind.STATUS).count() == 1
 
 
+def _close_reason_from(current: CaseStatus) -> CloseReason | None:
+    return next((r for r, (_a, _p, src) in CLOSE_RULES.items() if current in src), None)
+
+
 @pytest.mark.parametrize("current", list(CaseStatus))
 @pytest.mark.parametrize("target", list(CaseStatus))
 def test_transition_table_is_the_only_authority(
     bureau: Any, current: CaseStatus, target: CaseStatus
 ) -> None:
+    """Every pair of states: allowed moves succeed for their kind of actor, others are refused
+    whoever asks, and a refused move changes nothing."""
     case = make_case()
     # Put the case into `current` directly, as a fixture would; only the service is under test.
     Case.objects.filter(pk=case.pk).update(status=current)
     case.refresh_from_db()
+    admin = User.objects.create_superuser("root", password="x")  # sees and may do everything
+    events = case.events.count()
     allowed = target in TRANSITIONS.get(current, frozenset())
-    if allowed:
-        case_transition(case=case, to=target, actor=None)
-        assert Case.objects.get(pk=case.pk).status == target
-    else:
-        with pytest.raises(InvalidTransition):
-            case_transition(case=case, to=target, actor=None)
+    if not allowed:
+        for actor in (None, admin):
+            with pytest.raises(InvalidTransition):
+                case_transition(
+                    case=case, to=target, actor=actor, close_reason=_close_reason_from(current)
+                )
         assert Case.objects.get(pk=case.pk).status == current
+        assert case.events.count() == events
+        return
+    reason = _close_reason_from(current) if target == CaseStatus.CLOSED else None
+    if reason is not None:
+        actors = CLOSE_RULES[reason][0]
+        by = Actor.STAFF if Actor.STAFF in actors else next(iter(actors))
+    else:
+        by = Actor.STAFF if perms_for(current, target) else Actor.PETITIONER
+    assert by != Actor.STAFF or perms_for(current, target) or reason is not None
+    case_transition(
+        case=case, to=target, actor=admin if by == Actor.STAFF else None, by=by, close_reason=reason
+    )
+    assert Case.objects.get(pk=case.pk).status == target
+    event = case.events.filter(kind=EventKind.STATUS).get()
+    assert (event.from_status, event.to_status, event.payload["by"]) == (current, target, by)
+
+
+def test_every_legal_move_has_an_actor() -> None:
+    for current, targets in TRANSITIONS.items():
+        for target in targets:
+            if target == CaseStatus.CLOSED:
+                assert _close_reason_from(current) is not None, current
+            else:
+                assert perms_for(current, target) or target in PETITIONER_MOVES, (current, target)
 
 
 def test_personal_data_is_encrypted_at_rest(bureau: Any) -> None:
@@ -208,7 +249,7 @@ def test_receipt_starts_the_fifteen_day_routing_clock(bureau: Any, holidays_load
     # Received Sat 2025-09-20: day 15 is Sun 10-05, inside the National Day break → Thu 10-09.
     with time_machine.travel(datetime(2025, 9, 20, 9, tzinfo=TZ), tick=False):
         case = make_case()
-    assert case.due_profile.code == "route-15d"
+    assert case.clocks.get().profile.code == "route-15d"
     assert case.due_at == datetime(2025, 10, 9, 23, 59, 59, tzinfo=TZ)
     assert not case.due_provisional
     assert case.events.get().deadline_after == case.due_at
@@ -239,7 +280,8 @@ def test_official_schedule_moves_provisional_deadlines_with_an_event(
     with time_machine.travel(datetime(2026, 12, 20, 9, tzinfo=TZ), tick=False):
         pending = make_case()
         settled = make_case(region_code="430103")
-    Case.objects.filter(pk=settled.pk).update(due_provisional=False)  # e.g. already recomputed
+    # e.g. already recomputed: only clocks still marked provisional are revisited.
+    CaseClock.objects.filter(case=settled).update(provisional=False)
     assert pending.due_at.date() == date(2027, 1, 4)
     # The State Council's 2027 notice (imagined here): Mon 2027-01-04 becomes a day off.
     with django_capture_on_commit_callbacks(execute=True):
