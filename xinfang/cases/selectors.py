@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.db.models import Exists, OuterRef, QuerySet
 
 from xinfang.cases.models import Case, CaseAccess, CaseEvent, Petitioner
+from xinfang.cases.workflow import PERM_RELATIONS, REGIONAL_PERMS
+from xinfang.orgs.models import Org
+from xinfang.orgs.permissions import Perm
 from xinfang.orgs.selectors import StaffScope, org_scope_q, staff_scope
 
 
@@ -18,6 +23,39 @@ def _visible(scope: StaffScope) -> QuerySet[Case]:
     )
     # The registering organ is on the case row itself, so intake writes no access row for it.
     return Case.objects.filter(org_scope_q(scope=scope, prefix="register_org__") | Exists(access))
+
+
+def case_relations(*, case: Case) -> dict[int, set[str]]:
+    """Unit id → its active relations to the case ("register" for the registering organ)."""
+    relations: dict[int, set[str]] = {case.register_org_id: {"register"}}
+    rows = CaseAccess.objects.filter(case=case, is_active=True).values_list("org_id", "relation")
+    for org_id, relation in rows:
+        relations.setdefault(org_id, set()).add(relation)
+    return relations
+
+
+def case_acting_org(
+    *,
+    case: Case,
+    scope: StaffScope,
+    perms: frozenset[Perm],
+    relations: Mapping[int, set[str]] | None = None,
+) -> Org | None:
+    """The unit through which a staff member may use one of `perms` on `case`, if any.
+
+    A membership counts when its role grants the perm and its unit stands in a relation to the
+    case that the perm works through (workflow.PERM_RELATIONS); regional roles also act on
+    cases in their region for supervision and revisits.
+    """
+    relations = case_relations(case=case) if relations is None else relations
+    for membership in scope.memberships:
+        for perm in sorted(perms & membership.perms):
+            if relations.get(membership.org_id, set()) & PERM_RELATIONS.get(perm, frozenset()):
+                return membership.org
+            prefix = membership.region_prefix
+            if perm in REGIONAL_PERMS and prefix and case.region.code.startswith(prefix):
+                return membership.org
+    return case.register_org if scope.see_all and perms else None
 
 
 def case_list_for_user(*, user: object) -> QuerySet[Case]:

@@ -12,6 +12,8 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
+from xinfang.audit.models import AuditAction
+from xinfang.audit.services import audit_record
 from xinfang.cases.clocks import (
     ClockChange,
     ClockStart,
@@ -23,18 +25,15 @@ from xinfang.cases.clocks import (
 from xinfang.cases.models import (
     Attachment,
     Case,
-    CaseAccess,
     CaseEvent,
     ClockKind,
     EventKind,
     Petitioner,
 )
-from xinfang.cases.selectors import case_get_for_user
+from xinfang.cases.selectors import case_acting_org, case_get_for_user
 from xinfang.cases.workflow import (
     CLOSE_RULES,
-    PERM_RELATIONS,
     PETITIONER_MOVES,
-    REGIONAL_PERMS,
     TERMINAL_STATES,
     Actor,
     CaseStatus,
@@ -227,47 +226,22 @@ def case_create(*, data: NewCase) -> tuple[Case, str]:
 
 
 def _acting_org(case: Case, actor: User, perms: frozenset[Perm]) -> Org:
-    """The unit through which `actor` may make a move needing one of `perms` on `case`.
-
-    A membership counts when its role grants the perm and its unit stands in a relation to the
-    case that the perm works through (workflow.PERM_RELATIONS); regional roles also act on
-    cases in their region for supervision and revisits. Out of scope is "not found".
-    """
+    """The unit through which `actor` makes the move, or the reason they may not."""
     scope = staff_scope(user=actor)
     if not perms & scope.perms:
         raise ApplicationError(
             Msg("您没有执行此操作的权限。", "You are not permitted to do this."),
             code="forbidden",
         )
-    relations = case_relations(case=case)
-    for membership in scope.memberships:
-        for perm in sorted(perms & membership.perms):
-            allowed = PERM_RELATIONS.get(perm, frozenset())
-            if relations.get(membership.org_id, set()) & allowed:
-                return membership.org
-            if (
-                perm in REGIONAL_PERMS
-                and membership.region_prefix
-                and (case.region.code.startswith(membership.region_prefix))
-            ):
-                return membership.org
-    if scope.see_all:
-        return case.register_org
+    org = case_acting_org(case=case, scope=scope, perms=perms)
+    if org is not None:
+        return org
     if case_get_for_user(user=actor, case_id=case.pk) is None:
         raise ApplicationError(Msg("未找到该信访件。", "Case not found."), code="not_found")
     raise ApplicationError(
         Msg("本单位不是该信访件的当前办理单位。", "Your unit does not hold this case."),
         code="forbidden",
     )
-
-
-def case_relations(*, case: Case) -> dict[int, set[str]]:
-    """Unit id → its active relations to the case ("register" for the registering organ)."""
-    relations: dict[int, set[str]] = {case.register_org_id: {"register"}}
-    rows = CaseAccess.objects.filter(case=case, is_active=True).values_list("org_id", "relation")
-    for org_id, relation in rows:
-        relations.setdefault(org_id, set()).add(relation)
-    return relations
 
 
 def _check_move(
@@ -360,6 +334,16 @@ def case_transition(
         deadline_after=case.due_at,
         created_at=now,
     )
+    if by == Actor.STAFF:
+        # Last in the transaction: the audit chain's lock is held until commit (audit.services).
+        audit_record(
+            action=AuditAction.CASE_TRANSITION,
+            actor=actor,
+            actor_org=actor_org,
+            object_type="case",
+            object_id=case.pk,
+            detail={"from": current.value, "to": to.value, "item_number": case.item_number},
+        )
     return case
 
 
