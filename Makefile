@@ -34,8 +34,8 @@ seed: setup ## Seed the Hunan demo (regions, units, accounts, petitions)
 run: seed ## Set up, seed the demo and start web server + worker on $(HOST):$(PORT)
 	HOST=$(HOST) PORT=$(PORT) bin/run
 
-worker: setup ## Start the background worker alone
-	$(PY) manage.py db_worker --queue-name '*'
+worker: setup ## Start the background worker (with the periodic scheduler) alone
+	$(PY) manage.py run_worker --queue-name '*'
 
 lint: $(VENV)/.synced ## ruff lint + format check
 	$(VENV)/bin/ruff check .
@@ -44,10 +44,10 @@ lint: $(VENV)/.synced ## ruff lint + format check
 typecheck: $(VENV)/.synced ## mypy
 	$(VENV)/bin/mypy .
 
-test-browser-deps: ## Install Debian's chromium for the browser tests (needs root)
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  echo "» installing chromium from Debian"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+test-browser-deps: ## Install Debian's chromium and a CJK font for the browser tests (needs root)
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	  echo "» installing chromium and a Chinese font from Debian"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
 	    || echo "!! could not install chromium: browser tests will be skipped"; \
 	fi
 

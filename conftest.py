@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from xinfang.core import refcache
 
@@ -25,9 +26,23 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
             calendar_load_year(year=year)
 
 
+@pytest.fixture
+def admin_client(admin_user: Any) -> Any:
+    """pytest-django's admin_client, plus the second factor the admin asks of superusers."""
+    from django.test import Client
+
+    from xinfang.signin.tests.helpers import force_login_verified
+
+    client = Client()
+    force_login_verified(client, admin_user)
+    return client
+
+
 @pytest.fixture(autouse=True)
 def _isolated(settings: Any, tmp_path: Path) -> Iterator[None]:
     settings.MEDIA_ROOT = str(tmp_path / "media")
     refcache.clear()
     yield
     refcache.clear()
+    # A test that switched the UI language must not leave it switched for the next one.
+    translation.activate(settings.LANGUAGE_CODE)

@@ -10,6 +10,7 @@ from xinfang.intake.api import PetitionCreateApi
 from xinfang.orgs.api import RegionListApi
 from xinfang.tracking import views as tracking_views
 from xinfang.tracking.api import TrackApi
+from xinfang.workbench import api as wb_api
 
 admin.site.site_header = "阳光信访 · 工作台"
 admin.site.site_title = "阳光信访"
@@ -19,6 +20,13 @@ api_v1 = [
     path("petitions", PetitionCreateApi.as_view(), name="petition-create"),
     path("track/<str:query_code>", TrackApi.as_view(), name="track"),
     path("regions", RegionListApi.as_view(), name="region-list"),
+    path("staff/queues/<str:name>", wb_api.QueueApi.as_view(), name="staff-queue"),
+    path("staff/cases/<int:pk>", wb_api.CaseApi.as_view(), name="staff-case"),
+    path(
+        "staff/cases/<int:pk>/actions/<str:name>",
+        wb_api.CaseActionApi.as_view(),
+        name="staff-case-action",
+    ),
 ]
 
 intake_urls = (
@@ -38,6 +46,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("staff/auth/", include("xinfang.signin.urls")),
+    path("staff/", include("xinfang.workbench.urls")),
+    path("staff/documents/", include("xinfang.documents.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

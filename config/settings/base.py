@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -51,9 +52,19 @@ INSTALLED_APPS = [
     "xinfang.catalog",
     "xinfang.clock",
     "xinfang.cases",
+    "xinfang.documents",
+    "xinfang.audit",
+    "xinfang.handling",
+    "xinfang.workbench",
     "xinfang.intake",
     "xinfang.tracking",
     "xinfang.demo",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "xinfang.signin",
+    "xinfang.jobs",
 ]
 
 MIDDLEWARE = [
@@ -64,8 +75,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it turns a lock-out flagged during the request into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -117,7 +131,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked-out users before the password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "signin:login"
+LOGIN_REDIRECT_URL = "workbench:home"  # where staff land after signing in without a ?next=
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -190,6 +209,16 @@ XINFANG_PROVINCE = env_str("XINFANG_PROVINCE", "43")
 # 民法典 Art. 203: a period ending on a rest day runs to the next working day (C-2; per
 # jurisdiction, see DOMAIN.md §14 question 1).
 XINFANG_DEADLINE_ROLL_FORWARD = env_bool("XINFANG_DEADLINE_ROLL_FORWARD", default=True)
+# The sweep warns when this share (in percent) of a duty clock's period has passed.
+XINFANG_WARN_FRACTION = env_int("XINFANG_WARN_PERCENT", 80) / 100
+# Art. 34: an extension of at most 30 days in total.
+XINFANG_MAX_EXTENSION_DAYS = env_int("XINFANG_MAX_EXTENSION_DAYS", 30)
+# Days the petitioner has to rate a reply before it counts as 超期未评价.
+XINFANG_RATING_WINDOW_DAYS = env_int("XINFANG_RATING_WINDOW_DAYS", 30)
+# Share (percent) of 不满意 ratings that open a revisit task; the law's practice is all of them.
+XINFANG_REVISIT_SAMPLE_PERCENT = env_int("XINFANG_REVISIT_SAMPLE_PERCENT", 100)
+# Days a unit has to give written feedback on a supervision order before it escalates.
+XINFANG_SUPERVISION_FEEDBACK_DAYS = env_int("XINFANG_SUPERVISION_FEEDBACK_DAYS", 10)
 XINFANG_ATTACHMENT_MAX_BYTES = env_int("XINFANG_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 XINFANG_ATTACHMENT_MAX_COUNT = env_int("XINFANG_ATTACHMENT_MAX_COUNT", 5)
 # Wrong tracking factors allowed per query code (and per client address) in the window.
@@ -197,3 +226,45 @@ XINFANG_TRACK_MAX_FAILURES = env_int("XINFANG_TRACK_MAX_FAILURES", 5)
 XINFANG_TRACK_WINDOW_SECONDS = env_int("XINFANG_TRACK_WINDOW_SECONDS", 15 * 60)
 # Set behind a reverse proxy that appends the client's address to X-Forwarded-For.
 XINFANG_TRUST_X_FORWARDED_FOR = env_bool("XINFANG_TRUST_X_FORWARDED_FOR", default=False)
+
+# Background jobs (xinfang.jobs). Periodic schedule: name -> {"task": dotted path of a django_tasks
+# Task, "every": seconds}. schedule_sync() makes one PeriodicJob row per entry; the admin may then
+# disable or retune a row, and the code only owns the task path.
+XINFANG_SCHEDULE: dict[str, dict[str, object]] = {
+    "jobs.prune_results": {"task": "xinfang.jobs.tasks.prune_task_results", "every": 86400},
+    "jobs.requeue_stale": {"task": "xinfang.jobs.tasks.requeue_stale_tasks", "every": 600},
+    "cases.sweep": {"task": "xinfang.handling.tasks.case_sweep_task", "every": 300},
+}
+XINFANG_SCHEDULER_INTERVAL = env_int("XINFANG_SCHEDULER_INTERVAL", 5)
+# Successful job results (and superseded failed attempts) are deleted after this many days.
+XINFANG_JOB_RESULT_DAYS = env_int("XINFANG_JOB_RESULT_DAYS", 14)
+# A job RUNNING longer than this is taken for a lost worker and queued again: keep it above the
+# longest job, or that job may run twice at once.
+XINFANG_JOB_STALE_SECONDS = env_int("XINFANG_JOB_STALE_SECONDS", 3600)
+
+# Staff sign-in (xinfang.signin). Lock-out is per username, whatever the address: government
+# offices share a few NAT addresses (per-address limits would lock out a whole office) and an
+# attacker may hold many (per username+address limits would multiply the guesses). Unknown
+# usernames lock the same way, so the lock-out page tells nothing about which accounts exist.
+AXES_FAILURE_LIMIT = env_int("XINFANG_SIGNIN_MAX_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(seconds=env_int("XINFANG_SIGNIN_COOLOFF_SECONDS", 15 * 60))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 warns of rotating user agents or cookies: they do not reset a count by username.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Reset by a completed sign-in only: staff asked for a code are logged in after the code.
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked are refused without extending the lock: the time on the page stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The one reading of XINFANG_TRUST_X_FORWARDED_FOR (addresses are recorded, not counted).
+AXES_CLIENT_IP_CALLABLE = "xinfang.tracking.views.client_key"
+AXES_LOCKOUT_CALLABLE = "xinfang.signin.views.locked_out"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "token", "csrfmiddlewaretoken"]
+AXES_VERBOSE = False  # no start-up banner on every manage.py command
+# Second factor: required for roles that may reveal petitioners' identities and for superusers;
+# true here asks every staff user.
+XINFANG_OTP_REQUIRED_ALL = env_bool("XINFANG_OTP_REQUIRED_ALL", default=False)
+OTP_TOTP_ISSUER = "Xinfang 阳光信访"
+# Wrong codes count towards the lock-out above; django-otp's own back-off would on top of that
+# refuse a correct code typed within seconds of a wrong one.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0

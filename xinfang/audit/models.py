@@ -16,6 +16,8 @@ class AuditAction(models.TextChoices):
     AUTH_LOGIN = "auth.login", _("登录")
     AUTH_LOGIN_FAILED = "auth.login_failed", _("登录失败")
     AUTH_OTP_FAILED = "auth.otp_failed", _("动态验证码错误")
+    AUTH_OTP_ENROLLED = "auth.otp_enrolled", _("设置动态验证码")
+    AUTH_LOGOUT = "auth.logout", _("退出登录")
 
 
 class AuditEntry(models.Model):

@@ -201,6 +201,8 @@ PERM_RELATIONS: dict[Perm, frozenset[str]] = {
     Perm.CASE_APPROVE: frozenset({"lead", "reexam", "review"}),
     Perm.CASE_SUPERVISE: frozenset({"register", "forward", "supervise"}),
     Perm.CASE_REVISIT: frozenset({"register", "forward", "supervise"}),
+    # Identity in full only for the units that must contact the petitioner (DOMAIN P-8).
+    Perm.IDENTITY_REVEAL: frozenset({"register", "lead", "reexam", "review"}),
 }
 REGIONAL_PERMS: frozenset[Perm] = frozenset({Perm.CASE_SUPERVISE, Perm.CASE_REVISIT})
 

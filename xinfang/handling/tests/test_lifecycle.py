@@ -25,7 +25,7 @@ from xinfang.handling.services import (
     case_request_decide,
     case_start,
 )
-from xinfang.handling.tests.conftest import World
+from xinfang.handling.tests.world import World
 
 S = CaseStatus
 REPLY = {
@@ -37,8 +37,8 @@ REPLY = {
 }
 
 
-def at(*args: int) -> time_machine.travel:
-    return time_machine.travel(datetime(*args, tzinfo=TZ), tick=False)
+def at(year: int, month: int, day: int, hour: int) -> time_machine.travel:
+    return time_machine.travel(datetime(year, month, day, hour, tzinfo=TZ), tick=False)
 
 
 def test_whole_life_from_receipt_to_final_review(world: World) -> None:
@@ -75,7 +75,8 @@ def test_whole_life_from_receipt_to_final_review(world: World) -> None:
     extension = case.events.get(kind=EventKind.STATUS, to_status=S.EXTENDED)
     assert extension.deadline_before == datetime(2025, 10, 9, 23, 59, 59, tzinfo=TZ)
     assert extension.deadline_after == case.due_at
-    assert extension.actor == w.leader and extension.actor_org == w.housing
+    assert extension.actor == w.leader
+    assert extension.actor_org == w.housing
 
     with at(2025, 10, 20, 9):
         request = case_request(case=case, actor=w.handler, kind=RequestKind.REPLY, fields=REPLY)

@@ -1,0 +1,233 @@
+"""Every workbench action in one registry: which states it applies to, who may use it, its
+form, and the handling service it calls. The HTML workbench and the JSON API both use it, so
+an action is offered exactly when the service would accept it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from xinfang.cases.models import Case, CaseRequest, ClockKind, RequestKind, RequestStatus
+from xinfang.cases.selectors import case_acting_org, case_relations
+from xinfang.cases.services import case_register
+from xinfang.cases.workflow import OPEN_STATES, Actor, CaseStatus, perms_for
+from xinfang.core.errors import ApplicationError, Msg
+from xinfang.handling import services as h
+from xinfang.handling.evaluation import revisit_complete
+from xinfang.handling.models import RevisitTask, SupervisionOrder, SupervisionStatus
+from xinfang.handling.supervision import supervision_feedback, supervision_open
+from xinfang.orgs.models import Org, User
+from xinfang.orgs.permissions import Perm
+from xinfang.orgs.selectors import StaffScope
+from xinfang.workbench import forms as f
+
+S = CaseStatus
+HANDLING = frozenset({S.ACCEPTED, S.IN_HANDLING, S.EXTENDED})
+ADVICE_KINDS = frozenset({"advice", "consultation", "praise"})
+
+
+@dataclass
+class Context:
+    """What the availability checks need, loaded once per case page."""
+
+    case: Case
+    user: User
+    scope: StaffScope
+    relations: Mapping[int, set[str]] = field(default_factory=dict)
+
+    def acting(self, perms: frozenset[Perm]) -> Org | None:
+        return case_acting_org(
+            case=self.case, scope=self.scope, perms=perms, relations=self.relations
+        )
+
+    def my_orgs(self) -> list[int]:
+        return sorted(m.org_id for m in self.scope.memberships)
+
+
+Run = Callable[[Context, dict[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str | Promise
+    form: type[f.CaseForm]
+    perms: frozenset[Perm]
+    run: Run
+    states: frozenset[CaseStatus] = frozenset()
+    when: Callable[[Context], bool] = lambda ctx: True
+    primary: bool = False
+
+    def available(self, ctx: Context) -> bool:
+        if self.states and ctx.case.status not in self.states:
+            return False
+        return ctx.acting(self.perms) is not None and self.when(ctx)
+
+
+def _to(to: CaseStatus) -> frozenset[Perm]:
+    return perms_for(S.REGISTERED, to)
+
+
+def _pending(ctx: Context) -> CaseRequest | None:
+    return ctx.case.requests.filter(status=RequestStatus.PENDING).first()
+
+
+def _my_order(ctx: Context) -> SupervisionOrder | None:
+    return ctx.case.supervisions.filter(
+        status=SupervisionStatus.OPEN, target_org__in=ctx.my_orgs()
+    ).first()
+
+
+def _my_revisit(ctx: Context) -> RevisitTask | None:
+    return ctx.case.revisits.filter(is_open=True, org__in=ctx.my_orgs()).first()
+
+
+def _request(kind: RequestKind) -> Run:
+    def run(ctx: Context, d: dict[str, Any]) -> Any:
+        return h.case_request(case=ctx.case, actor=ctx.user, kind=kind, fields=d)
+
+    return run
+
+
+def _decide(ctx: Context, d: dict[str, Any]) -> Any:
+    request = _pending(ctx)
+    if request is None:
+        raise ApplicationError(Msg("没有待审批的申请。", "Nothing is pending."), code="none")
+    return h.case_request_decide(request=request, actor=ctx.user, approve=d["approve"],
+                                 note=d.get("note", ""))  # fmt: skip
+
+
+def _feedback(ctx: Context, d: dict[str, Any]) -> Any:
+    order = _my_order(ctx)
+    if order is None:
+        raise ApplicationError(Msg("没有待反馈的督办单。", "No open order."), code="none")
+    return supervision_feedback(order=order, actor=ctx.user, text=d["feedback"])
+
+
+def _revisit(ctx: Context, d: dict[str, Any]) -> Any:
+    task = _my_revisit(ctx)
+    if task is None:
+        raise ApplicationError(Msg("没有待回访任务。", "No open revisit."), code="none")
+    return revisit_complete(task=task, actor=ctx.user, outcome=d["outcome"], note=d["note"])
+
+
+def _assigned(ctx: Context) -> bool:
+    return ctx.case.clocks.filter(kind=ClockKind.REPORT).exists()
+
+
+ROUTE = frozenset({Perm.CASE_ROUTE})
+HANDLE = frozenset({Perm.CASE_HANDLE})
+APPROVE = frozenset({Perm.CASE_APPROVE})
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in (
+        Action("register", _("登记"), f.EmptyForm, frozenset({Perm.CASE_REGISTER}),
+               lambda c, d: case_register(case=c.case, actor=c.user), frozenset({S.RECEIVED}),
+               primary=True),
+        Action("forward", _("转送/交办"), f.ForwardForm, ROUTE,
+               lambda c, d: h.case_forward(
+                   case=c.case, actor=c.user, to_org=d["to_org"], co_orgs=list(d["co_orgs"]),
+                   assign=d["assign"], report_due=_end_of(d.get("report_due")),
+                   reason=d["reason"], override_reason=d["override_reason"]),
+               frozenset({S.REGISTERED}), primary=True),
+        Action("accept_own", _("本机关受理"), f.AcceptForm, _to(S.ACCEPTED),
+               lambda c, d: h.case_accept(case=c.case, actor=c.user, handler=d.get("handler")),
+               frozenset({S.REGISTERED})),
+        Action("not_accept", _("不予受理/告知/导入法定程序"), f.NotAcceptForm, ROUTE,
+               lambda c, d: h.case_not_accept(
+                   case=c.case, actor=c.user, outcome=S(d["outcome"]), reason=d["reason"],
+                   channel=d["channel"], target_org_name=d["target_org_name"],
+                   repeat_of=d["repeat_of"]),
+               frozenset({S.REGISTERED})),
+        Action("transfer_accusation", _("移交纪检监察"), f.TransferForm, ROUTE,
+               lambda c, d: h.case_transfer_accusation(case=c.case, actor=c.user,
+                                                       to_org=d["to_org"], reason=d["reason"]),
+               frozenset({S.REGISTERED}),
+               when=lambda c: c.case.petition_type.kind == "accusation"),
+        Action("close_advice", _("答复办结"), f.ReplyTextForm, HANDLE | ROUTE,
+               lambda c, d: h.case_advice_close(case=c.case, actor=c.user, reply=d["reply"]),
+               frozenset({S.REGISTERED}) | HANDLING,
+               when=lambda c: c.case.petition_type.kind in ADVICE_KINDS),
+        Action("accept", _("签收受理"), f.AcceptForm, HANDLE,
+               lambda c, d: h.case_accept(case=c.case, actor=c.user, handler=d.get("handler")),
+               frozenset({S.FORWARDED, S.ASSIGNED}), primary=True),
+        Action("object", _("提出异议（退回）"), f.ObjectForm, HANDLE,
+               lambda c, d: h.case_object(case=c.case, actor=c.user, reason=d["reason"],
+                                          suggested_org=d.get("suggested_org")),
+               frozenset({S.FORWARDED, S.ASSIGNED})),
+        Action("objection_decide", _("审核异议"), f.ObjectionDecideForm, ROUTE,
+               lambda c, d: h.case_objection_decide(case=c.case, actor=c.user, agree=d["agree"],
+                                                    new_org=d.get("new_org"), reason=d["reason"]),
+               frozenset({S.OBJECTED}), primary=True),
+        Action("start", _("开始办理"), f.EmptyForm, HANDLE,
+               lambda c, d: h.case_start(case=c.case, actor=c.user),
+               frozenset({S.ACCEPTED, S.HEARING}), primary=True),
+        Action("set_handler", _("指定承办人"), f.HandlerForm, HANDLE,
+               lambda c, d: h.case_handler_assign(case=c.case, actor=c.user, handler=d["handler"]),
+               HANDLING),
+        Action("subdispatch", _("转派下级"), f.SubdispatchForm, HANDLE,
+               lambda c, d: h.case_subdispatch(case=c.case, actor=c.user, to_org=d["to_org"],
+                                               note=d["note"]),
+               HANDLING),
+        Action("hearing", _("组织听证"), f.NoteForm, HANDLE,
+               lambda c, d: h.case_hearing(case=c.case, actor=c.user, start=True, note=d["note"]),
+               frozenset({S.IN_HANDLING})),
+        Action("request_extension", _("申请延期"), f.ExtensionForm, HANDLE,
+               _request(RequestKind.EXTENSION), frozenset({S.IN_HANDLING}),
+               when=lambda c: _pending(c) is None),
+        Action("submit_reply", _("拟写处理意见"), f.OpinionForm, HANDLE,
+               _request(RequestKind.REPLY), HANDLING,
+               when=lambda c: _pending(c) is None, primary=True),
+        Action("decide_request", _("审批"), f.DecideForm, APPROVE, _decide, HANDLING,
+               when=lambda c: _pending(c) is not None, primary=True),
+        Action("report_submit", _("报送办结报告"), f.ReportForm, HANDLE,
+               lambda c, d: h.case_report_submit(case=c.case, actor=c.user, report=d["report"]),
+               frozenset({S.OPINION_ISSUED}), when=_assigned, primary=True),
+        Action("report_decide", _("审核办结报告"), f.DecideForm, ROUTE,
+               lambda c, d: h.case_report_decide(case=c.case, actor=c.user,
+                                                 confirm=d["approve"], note=d["note"]),
+               frozenset({S.REPORT_SUBMITTED}), primary=True),
+        Action("reexam_decide", _("出具复查意见"), f.ReviewOpinionForm, APPROVE,
+               lambda c, d: h.case_reexam_decide(case=c.case, actor=c.user, fields=d),
+               frozenset({S.REEXAM_REQUESTED}), primary=True),
+        Action("review_decide", _("出具复核意见"), f.ReviewOpinionForm, APPROVE,
+               lambda c, d: h.case_reexam_decide(case=c.case, actor=c.user, fields=d,
+                                                 review=True),
+               frozenset({S.REVIEW_REQUESTED}), primary=True),
+        Action("supervise", _("督办"), f.SuperviseForm, frozenset({Perm.CASE_SUPERVISE}),
+               lambda c, d: supervision_open(case=c.case, actor=c.user, level=d["level"],
+                                             problem=d["problem"], target_org=d["target_org"]),
+               OPEN_STATES),
+        Action("feedback", _("督办反馈"), f.FeedbackForm, HANDLE, _feedback, OPEN_STATES,
+               when=lambda c: _my_order(c) is not None, primary=True),
+        Action("revisit", _("回访"), f.RevisitForm, frozenset({Perm.CASE_REVISIT}), _revisit,
+               when=lambda c: _my_revisit(c) is not None, primary=True),
+        Action("withdraw", _("登记撤回"), f.ReasonForm,
+               frozenset({Perm.CASE_REGISTER, Perm.CASE_HANDLE}),
+               lambda c, d: h.case_withdraw(case=c.case, actor=c.user, by=Actor.STAFF,
+                                            reason=d["reason"]),
+               OPEN_STATES - {S.REVIEW_DECIDED}),
+    )
+}  # fmt: skip
+
+
+def _end_of(day: Any) -> Any:
+    """A report due date chosen as a day means the end of that day in Shanghai."""
+    from datetime import datetime, time
+
+    from xinfang.clock.engine import TZ
+
+    return datetime.combine(day, time(23, 59, 59), tzinfo=TZ) if day else None
+
+
+def context_for(*, case: Case, user: User, scope: StaffScope) -> Context:
+    return Context(case=case, user=user, scope=scope, relations=case_relations(case=case))
+
+
+def actions_available(*, ctx: Context) -> list[Action]:
+    return [a for a in ACTIONS.values() if a.available(ctx)]

@@ -1,0 +1,77 @@
+"""What the case page shows, assembled from selectors: masked people, clocks, documents,
+the timeline and the responsibility chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from xinfang.cases.models import Case, ClockKind
+from xinfang.cases.selectors import case_acting_org
+from xinfang.core.validators import mask_address, mask_id_number, mask_name, mask_phone
+from xinfang.documents.selectors import document_list_for_case
+from xinfang.handling.selectors import responsibility_chain
+from xinfang.orgs.permissions import Perm
+from xinfang.orgs.selectors import StaffScope
+
+REVEAL = frozenset({Perm.IDENTITY_REVEAL})
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    phone: str
+    id_number: str
+    address: str
+    is_main: bool
+
+
+def _people(case: Case, *, masked: bool) -> list[Person]:
+    rows = []
+    for p in case.petitioners.all():
+        if masked:
+            rows.append(
+                Person(
+                    mask_name(p.name),
+                    mask_phone(p.phone),
+                    mask_id_number(p.id_number),
+                    mask_address(p.address) if p.address else "",
+                    p.is_main,
+                )
+            )
+        else:
+            rows.append(Person(p.name, p.phone, p.id_number, p.address, p.is_main))
+    return rows
+
+
+def can_reveal(*, case: Case, scope: StaffScope) -> bool:
+    """Reveal needs the perm, a unit that must contact the petitioner, and — for accusations —
+    a unit outside the accused one (DOMAIN P-1, P-2)."""
+    if case.is_anonymous:
+        return False
+    org = case_acting_org(case=case, scope=scope, perms=REVEAL)
+    if org is None:
+        return False
+    accused = case.accused_org
+    return accused is None or not org.path.startswith(accused.path)
+
+
+def identity_reveal(*, case: Case, scope: StaffScope) -> list[Person] | None:
+    return _people(case, masked=False) if can_reveal(case=case, scope=scope) else None
+
+
+def case_page(*, case: Case, scope: StaffScope) -> dict[str, Any]:
+    clocks = list(case.clocks.select_related("org", "profile").order_by("started_at", "pk"))
+    return {
+        "people": _people(case, masked=True),
+        "can_reveal": can_reveal(case=case, scope=scope),
+        "clocks": [(c, ClockKind(c.kind).label) for c in clocks],
+        "documents": document_list_for_case(case=case),
+        "events": list(
+            case.events.select_related("actor", "actor_org").order_by("created_at", "pk")
+        ),
+        "chain": responsibility_chain(case=case),
+        "supervisions": list(case.supervisions.select_related("target_org").order_by("pk")),
+        "ratings": list(case.ratings.select_related("org").order_by("round", "party")),
+        "requests": list(case.requests.select_related("requested_by").order_by("-pk")[:5]),
+    }

@@ -1,0 +1,123 @@
+"""The workbench over the real HTTP stack: one case worked from registration to 复查."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.test import Client
+
+from xinfang.audit.models import AuditEntry
+from xinfang.cases.models import Case
+from xinfang.cases.tests.factories import VALID_PHONE, make_case
+from xinfang.cases.workflow import Actor, CaseStatus
+from xinfang.handling.evaluation import case_rate
+from xinfang.handling.models import RatingParty, RatingValue
+from xinfang.handling.services import case_reexam_request
+from xinfang.handling.tests.world import World
+from xinfang.orgs.models import User
+from xinfang.signin.tests.helpers import force_login_verified
+
+S = CaseStatus
+
+
+def as_user(user: User) -> Client:
+    client = Client()
+    force_login_verified(client, user)
+    return client
+
+
+def act(client: Client, case: Case, name: str, **data: Any) -> Any:
+    body = {f"{name}-{k}": v for k, v in data.items()}
+    return client.post(f"/staff/cases/{case.pk}/actions/{name}/", body)
+
+
+def status(case: Case) -> str:
+    return Case.objects.get(pk=case.pk).status
+
+
+REPLY = {
+    "request": "要求查处夜间施工噪音。",
+    "facts": "经查属实。",
+    "reasons": "违反噪声污染防治规定。",
+    "outcome": "support",
+    "legal_basis": "《噪声污染防治法》",
+}
+
+
+def test_a_case_worked_through_the_workbench(world: World) -> None:
+    w = world
+    case = make_case()
+    registrar, handler, leader = as_user(w.registrar), as_user(w.handler), as_user(w.leader)
+
+    page = registrar.get("/staff/queue/register/")
+    assert page.status_code == 200
+    assert case.item_number in page.content.decode()
+    assert act(registrar, case, "register").status_code == 302
+    # A bad form answers 400 with the field's message, and nothing moves.
+    bad = act(registrar, case, "forward", to_org="")
+    assert bad.status_code == 400
+    assert "field-error" in bad.content.decode()
+    assert status(case) == S.REGISTERED
+    assert act(registrar, case, "forward", to_org=w.housing.code).status_code == 302
+    assert status(case) == S.FORWARDED
+
+    assert case.item_number in handler.get("/staff/queue/sign/").content.decode()
+    assert act(handler, case, "accept").status_code == 302
+    assert act(handler, case, "start").status_code == 302
+    assert (
+        act(handler, case, "request_extension", days="15", reason="需补充调查").status_code == 302
+    )
+    # The head approves from the 待审核 queue.
+    assert case.item_number in leader.get("/staff/queue/approve/").content.decode()
+    assert act(leader, case, "decide_request", approve="1").status_code == 302
+    assert status(case) == S.EXTENDED
+    assert act(handler, case, "submit_reply", **REPLY).status_code == 302
+    assert act(leader, case, "decide_request", approve="1").status_code == 302
+    assert status(case) == S.OPINION_ISSUED
+
+    case.refresh_from_db()
+    case_rate(
+        case=case,
+        values={RatingParty.BUREAU: RatingValue.BASIC, RatingParty.UNIT: RatingValue.DISSATISFIED},
+        reason="未解决",
+    )
+    revisit = as_user(w.revisit)
+    assert case.item_number in revisit.get("/staff/queue/revisit/").content.decode()
+    assert act(revisit, case, "revisit", outcome="annotate", note="已回访").status_code == 302
+
+    case.refresh_from_db()
+    case_reexam_request(case=case, actor=None, by=Actor.PETITIONER, reason="不服")
+    county = as_user(w.county_leader)
+    assert case.item_number in county.get("/staff/queue/review/").content.decode()
+    answer = act(county, case, "reexam_decide", **{**REPLY, "outcome": "uphold"})
+    assert answer.status_code == 302
+    assert status(case) == S.REEXAM_DECIDED
+    assert "复查意见书" in county.get(f"/staff/cases/{case.pk}/").content.decode()
+
+
+def test_an_action_not_open_to_the_user_is_refused(world: World) -> None:
+    case = make_case()
+    handler = as_user(world.handler)
+    # The housing department has no relation to a case still at the bureau: not found.
+    assert act(handler, case, "register").status_code == 404
+    registrar = as_user(world.registrar)
+    assert act(registrar, case, "accept").status_code == 403
+    assert status(case) == S.RECEIVED
+
+
+def test_identity_is_masked_and_a_reveal_is_audited(world: World) -> None:
+    case = make_case()
+    registrar = as_user(world.registrar)
+    act(registrar, case, "register")
+    act(registrar, case, "forward", to_org=world.housing.code)
+    leader = as_user(world.leader)
+    page = leader.get(f"/staff/cases/{case.pk}/").content.decode()
+    assert VALID_PHONE not in page
+    assert VALID_PHONE[:3] + "****" + VALID_PHONE[-4:] in page
+    revealed = leader.post(f"/staff/cases/{case.pk}/reveal/")
+    assert revealed.status_code == 200
+    assert VALID_PHONE in revealed.content.decode()
+    entry = AuditEntry.objects.filter(action="identity.reveal").get()
+    assert (entry.actor, entry.object_id) == (world.leader, str(case.pk))
+    # A handler has no reveal permission.
+    assert as_user(world.handler).post(f"/staff/cases/{case.pk}/reveal/").status_code == 403

@@ -1,0 +1,223 @@
+"""The staff workbench (htmx): queues, the case page and its actions. Thin: every read goes
+through a scoped selector (out of scope → 404) and every write through the action registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from xinfang.audit.models import AuditAction
+from xinfang.audit.services import audit_record
+from xinfang.cases.models import Case
+from xinfang.cases.selectors import case_get_for_user
+from xinfang.core.errors import ApplicationError, FieldErrors
+from xinfang.handling.selectors import (
+    QUEUE_LABELS,
+    Queue,
+    alerts_unread,
+    queue_cases,
+    queue_counts,
+    queue_filter,
+    queues_for,
+)
+from xinfang.orgs.selectors import staff_scope
+from xinfang.signin.decorators import staff_login_required
+from xinfang.workbench import presenters
+from xinfang.workbench.actions import ACTIONS, Action, actions_available, context_for
+from xinfang.workbench.filters import QueueFilterForm
+
+PAGE_SIZE = 50
+
+
+def _htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@require_GET
+@staff_login_required
+def home(request: HttpRequest) -> HttpResponse:
+    scope = staff_scope(user=request.user)
+    counts = queue_counts(scope=scope)
+    queues = [(q, QUEUE_LABELS[q], counts[q]) for q in queues_for(scope=scope)]
+    return render(
+        request,
+        "workbench/home.html",
+        {"queues": queues, "alerts": alerts_unread(scope=scope), "scope": scope},
+    )
+
+
+@require_GET
+@staff_login_required
+def queue(request: HttpRequest, name: str) -> HttpResponse:
+    scope = staff_scope(user=request.user)
+    try:
+        which = Queue(name)
+    except ValueError:
+        raise Http404 from None
+    if which not in queues_for(scope=scope):
+        raise Http404
+    form = QueueFilterForm(request.GET or None)
+    qs = queue_filter(qs=queue_cases(scope=scope, queue=which), f=form.to_filter())
+    qs = qs.select_related("petition_type", "region", "category", "holder_org")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "queue": which,
+        "label": QUEUE_LABELS[which],
+        "form": form,
+        "page": page,
+        "bulk": which == Queue.REGISTER or which == Queue.SIGN,
+        "querystring": form.querystring(),
+    }
+    template = "workbench/_queue_table.html" if _htmx(request) else "workbench/queue.html"
+    return render(request, template, context)
+
+
+def _case_or_404(request: HttpRequest, pk: int) -> Case:
+    case = case_get_for_user(user=request.user, case_id=pk)
+    if case is None:
+        raise Http404
+    return case
+
+
+def _page(
+    request: HttpRequest,
+    case: Case,
+    *,
+    forms: dict[str, Any] | None = None,
+    status: int = 200,
+    error: str = "",
+) -> HttpResponse:
+    scope = staff_scope(user=request.user)
+    ctx = context_for(case=case, user=request.user, scope=scope)  # type: ignore[arg-type]
+    available = actions_available(ctx=ctx)
+    bound = forms or {}
+    action_forms = [(a, bound.get(a.name) or a.form(case=case, prefix=a.name)) for a in available]
+    data = presenters.case_page(case=case, scope=scope)
+    return render(
+        request,
+        "workbench/case.html",
+        {**data, "case": case, "actions": action_forms, "error": error},
+        status=status,
+    )
+
+
+@require_GET
+@staff_login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _page(request, _case_or_404(request, pk))
+
+
+def _find_action(request: HttpRequest, case: Case, name: str) -> Action:
+    action = ACTIONS.get(name)
+    scope = staff_scope(user=request.user)
+    ctx = context_for(case=case, user=request.user, scope=scope)  # type: ignore[arg-type]
+    if action is None or not action.available(ctx):
+        raise PermissionError
+    return action
+
+
+def action_run(
+    action: Action, request: HttpRequest, case: Case, data: Any, *, prefix: str | None = None
+) -> tuple[Any, Any]:
+    """Validate `data` with the action's form and run it: (form, error) — both None on success.
+
+    Shared by the HTML workbench and the JSON API so they accept exactly the same input.
+    """
+    form = action.form(data, case=case, prefix=prefix)
+    if not form.is_valid():
+        return form, None
+    scope = staff_scope(user=request.user)
+    ctx = context_for(case=case, user=request.user, scope=scope)  # type: ignore[arg-type]
+    try:
+        with transaction.atomic():
+            action.run(ctx, form.cleaned_data)
+    except FieldErrors as exc:
+        for field, msgs in exc.errors.items():
+            target = field if field in form.fields else None
+            for msg in msgs:
+                form.add_error(target, str(msg))
+        return form, None
+    except ApplicationError as exc:
+        return form, exc
+    return None, None
+
+
+@require_POST
+@staff_login_required
+def case_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    case = _case_or_404(request, pk)
+    try:
+        action = _find_action(request, case, name)
+    except PermissionError:
+        return _page(request, case, status=403, error=str(_not_allowed()))
+    form, error = action_run(action, request, case, request.POST, prefix=name)
+    if error is not None:
+        case.refresh_from_db()
+        return _page(request, case, status=error.http_status, error=str(error.message))
+    if form is not None:
+        return _page(request, case, forms={name: form}, status=400)
+    url = reverse("workbench:case", args=[case.pk])
+    if _htmx(request):
+        return HttpResponse(status=204, headers={"HX-Redirect": url})
+    return redirect(url)
+
+
+def _not_allowed() -> Any:
+    from xinfang.core.errors import Msg
+
+    return Msg("当前不能执行此操作，或您无权执行。", "This action is not available to you now.")
+
+
+@require_POST
+@staff_login_required
+def reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a petitioner's identity in full, once, with an audit record (DOMAIN P-1(d))."""
+    case = _case_or_404(request, pk)
+    scope = staff_scope(user=request.user)
+    people = presenters.identity_reveal(case=case, scope=scope)
+    if people is None:
+        return HttpResponse(str(_not_allowed()), status=403)
+    audit_record(
+        action=AuditAction.IDENTITY_REVEAL,
+        actor=request.user,  # type: ignore[arg-type]
+        object_type="case",
+        object_id=case.pk,
+        detail={
+            "item_number": case.item_number,
+            "fields": ["name", "phone", "id_number", "address"],
+        },
+        ip=request.META.get("REMOTE_ADDR"),
+    )
+    return render(request, "workbench/_people.html", {"people": people, "revealed": True})
+
+
+@require_POST
+@staff_login_required
+def bulk(request: HttpRequest) -> HttpResponse:
+    """The same action on several cases (e.g. register or sign a batch); each case moves or
+    fails on its own, and the page lists what happened."""
+    name = request.POST.get("action", "")
+    ids = [int(v) for v in request.POST.getlist("case") if v.isdigit()][:PAGE_SIZE]
+    action = ACTIONS.get(name)
+    if action is None or name not in ("register", "accept"):
+        return HttpResponse(status=400)
+    results = []
+    for pk in ids:
+        case = case_get_for_user(user=request.user, case_id=pk)
+        if case is None:
+            continue
+        try:
+            found = _find_action(request, case, name)
+        except PermissionError:
+            results.append((case, str(_not_allowed())))
+            continue
+        form, error = action_run(found, request, case, {})
+        message = str(error.message) if error else (form.errors.as_text() if form else "")
+        results.append((case, message))
+    return render(request, "workbench/bulk_result.html", {"results": results, "action": action})
