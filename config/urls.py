@@ -41,6 +41,7 @@ intake_urls = (
 urlpatterns = [
     path("", include(intake_urls)),
     path("track/", tracking_views.track, name="track"),
+    path("track/act/", tracking_views.track_act, name="track-act"),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -24,9 +24,12 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
-import run  # bench/intake/run.py, same directory
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.intake import run  # needs the repository root on sys.path, just above
 
 # label → (file suffix, function) whose cumulative time is reported per request
 STAGES = {

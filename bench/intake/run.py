@@ -13,37 +13,49 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import csv
 import json
 import os
 import random
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import psycopg
-from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import (  # noqa: E402  (needs ROOT on sys.path)
+    CLK_TCK,
+    DEFAULT_PG,
+    Server,
+    SetupError,
+    bench_env,
+    cpu_ticks,
+    database_drop,
+    database_recreate,
+    database_seed,
+    interruptible,
+    log,
+    percentile_ms,
+    pg_urls,
+    server_start,
+    server_wait,
+    temp_var_dir,
+    terminate_as_exit,
+    wait_quiet,
+)
 from xinfang.demo.generator import petition  # noqa: E402  (stdlib + validators only)
 
-VENV_BIN = Path(sys.executable).parent
 AREAS_CSV = ROOT / "xinfang" / "data" / "divisions" / "areas.csv"
 # Hunan counties/districts the load is spread over (each has its own county petition bureau
 # in the demo seed, hence its own item-number counter row).
@@ -60,14 +72,6 @@ REGION_CODES = (
 )
 PETITION_TYPES = frozenset({"appeal", "suggestion", "consultation"})
 BUDGET = {"rps": 500.0, "p99_ms": 250.0, "lost": 0}
-
-
-class SetupError(Exception):
-    """The benchmark could not be set up (database, seed, server): nothing was measured."""
-
-
-def log(message: str) -> None:
-    print(f"[bench-intake {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 # --- request bodies -------------------------------------------------------------------------
@@ -104,52 +108,6 @@ def petition_bodies(count: int, seed: int) -> list[bytes]:
 # --- database -----------------------------------------------------------------------------
 
 
-def database_recreate(admin_url: str, name: str) -> None:
-    try:
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    except psycopg.Error as exc:
-        raise SetupError(f"cannot (re)create database {name!r} via {admin_url}: {exc}") from exc
-
-
-def database_drop(admin_url: str, name: str) -> None:
-    try:
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-    except psycopg.Error as exc:
-        log(f"warning: could not drop database {name!r}: {exc}")
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    cmd = [sys.executable, str(ROOT / "manage.py"), *args]
-    log("$ manage.py " + " ".join(args))
-    result = subprocess.run(
-        cmd,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise SetupError(
-            f"manage.py {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-4000:]}"
-        )
-
-
-def database_seed(env: dict[str, str]) -> None:
-    manage(env, "migrate", "--noinput", "-v0")
-    manage(env, "regions_load", "--province", "43", "--townships", "4301")
-    manage(env, "seed_demo", "--petitions", "0")
-    manage(env, "calendar_load")  # holidays, so deadlines are computed as in production
-
-
 @dataclass
 class DbCheck:
     rows: int
@@ -170,105 +128,7 @@ def database_check(db_url: str, item_numbers: list[str]) -> DbCheck:
     return DbCheck(rows=rows, found=found, jobs=jobs)
 
 
-# --- server -------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Server:
-    proc: subprocess.Popen[bytes]
-    base_url: str
-    db_url: str
-
-    def stop(self) -> None:
-        if self.proc.poll() is not None:
-            return
-        log("stopping gunicorn")
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=5)
-
-
-def server_start(env: dict[str, str], args: argparse.Namespace) -> Server:
-    port = free_port()
-    cmd = [
-        str(VENV_BIN / "gunicorn"),
-        "config.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(args.workers),
-        "--worker-class",
-        args.worker_class,
-        "--threads",
-        str(args.threads),
-        "--backlog",
-        "2048",
-        "--keep-alive",
-        "5",
-        "--graceful-timeout",
-        "10",
-        "--log-level",
-        "warning",
-        "--error-logfile",
-        "-",
-    ]
-    log(
-        f"starting gunicorn on 127.0.0.1:{port}: {args.workers} × {args.worker_class}"
-        + (f" × {args.threads} threads" if args.worker_class == "gthread" else "")
-    )
-    # Own process group, so stopping it also stops the workers; its logs go to our stderr.
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=sys.stderr, stderr=sys.stderr, start_new_session=True
-    )
-    return Server(proc=proc, base_url=f"http://127.0.0.1:{port}", db_url=env["DATABASE_URL"])
-
-
-async def server_wait(server: Server, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            if server.proc.poll() is not None:
-                raise SetupError(f"gunicorn exited with code {server.proc.returncode}")
-            try:
-                async with session.get(server.base_url + "/healthz") as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise SetupError(f"gunicorn did not answer /healthz within {timeout:.0f} s")
-
-
 # --- load ---------------------------------------------------------------------------------
-
-
-def cpu_ticks() -> tuple[int, int, int]:
-    """(busy, total, steal) jiffies of the whole machine, from /proc/stat (zeros elsewhere).
-
-    Steal is time the hypervisor gave our virtual CPUs to someone else.
-    """
-    try:
-        with open("/proc/stat") as fh:
-            fields = [int(x) for x in fh.readline().split()[1:]]
-    except OSError:
-        return 0, 0, 0
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
-    steal = fields[7] if len(fields) > 7 else 0
-    return sum(fields) - idle, sum(fields), steal
-
-
-CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 ProcTable = dict[int, tuple[str, str, int, int]]  # pid → (group, comm, user, system jiffies)
@@ -324,14 +184,6 @@ def cpu_share(
     }
     top = [f"{name} {t / CLK_TCK / seconds:.2f}" for t, name in sorted(others, reverse=True)[:3]]
     return out, top
-
-
-def background_cpu(seconds: float = 2.0) -> float:
-    """Machine busy fraction with nothing of ours running: other load skews the figures."""
-    busy0, total0, _ = cpu_ticks()
-    time.sleep(seconds)
-    busy1, total1, _ = cpu_ticks()
-    return (busy1 - busy0) / (total1 - total0) if total1 > total0 else 0.0
 
 
 class DbSampler:
@@ -403,10 +255,7 @@ class PhaseResult:
         return self.ok / self.elapsed if self.elapsed else 0.0
 
     def pct_ms(self, q: float) -> float:
-        if not self.latencies:
-            return 0.0
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+        return percentile_ms(self.latencies, q)
 
     def summary(self) -> str:
         return (
@@ -554,7 +403,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=4, help="threads per gthread worker (4)")
     p.add_argument(
         "--pg",
-        default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432"),
+        default=DEFAULT_PG,
         help="PostgreSQL server URL without database (BENCH_PG_URL)",
     )
     p.add_argument("--db-name", default="xinfang_bench", help="database to recreate")
@@ -577,38 +426,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.seconds <= 0 or args.concurrency <= 0 or args.workers <= 0 or args.threads <= 0:
         p.error("--seconds, --concurrency, --workers and --threads must be positive")
     return args
-
-
-def _interrupt(signum: int, _frame: Any) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
-@contextlib.contextmanager
-def terminate_as_exit() -> Iterator[None]:
-    """SIGTERM/SIGHUP unwind like Ctrl-C, so the finally blocks stop the server."""
-    previous = {s: signal.signal(s, _interrupt) for s in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for s, h in previous.items():
-            signal.signal(s, h)
-
-
-async def interruptible(coro: Awaitable[Any]) -> Any:
-    """Run `coro`; SIGINT/SIGTERM/SIGHUP cancel it cleanly instead of raising mid-callback."""
-    loop = asyncio.get_running_loop()
-    task = asyncio.ensure_future(coro)
-    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-    for s in signals:
-        loop.add_signal_handler(s, task.cancel)
-    try:
-        return await task
-    finally:
-        for s in signals:
-            loop.remove_signal_handler(s)  # resets to the default: put ours back
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        signal.signal(signal.SIGTERM, _interrupt)
-        signal.signal(signal.SIGHUP, _interrupt)
 
 
 async def measure(
@@ -658,19 +475,9 @@ async def measure(
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     run_id = uuid.uuid4().hex[:8]
-    admin_url = args.pg.rstrip("/") + "/postgres"
-    db_url = args.pg.rstrip("/") + "/" + args.db_name
-    var_dir = tempfile.mkdtemp(prefix="xinfang-bench-")
-    os.makedirs(os.path.join(var_dir, "static"))  # WhiteNoise warns if STATIC_ROOT is missing
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "XINFANG_VAR_DIR": var_dir,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
+    admin_url, db_url = pg_urls(args.pg, args.db_name)
+    var_dir = temp_var_dir()
+    env = bench_env(db_url, var_dir)
     server: Server | None = None
     created_db = False
     try:
@@ -680,15 +487,10 @@ def main(argv: list[str] | None = None) -> int:
             database_recreate(admin_url, args.db_name)
             created_db = True
             database_seed(env)
-            background = background_cpu()
-            waited = 0.0
-            while background > 0.2 and waited < args.wait_quiet:
-                log(f"machine {background:.0%} busy with other work; waiting for it to settle")
-                time.sleep(8)
-                waited += 10
-                background = background_cpu()
-            log(f"machine busy before the server starts: {background:.0%} (other load)")
-            server = server_start(env, args)
+            background = wait_quiet(args.wait_quiet)
+            server = server_start(
+                env, workers=args.workers, worker_class=args.worker_class, threads=args.threads
+            )
             base, intake, acked = asyncio.run(interruptible(measure(server, args, run_id, bodies)))
             server.stop()  # every acknowledged request has been answered: count now
             check = database_check(db_url, sorted(set(acked)))

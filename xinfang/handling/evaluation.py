@@ -16,7 +16,7 @@ from django.utils import timezone
 from xinfang.cases.clocks import ClockStop, clocks_apply
 from xinfang.cases.models import Case, ClockKind, EventKind
 from xinfang.cases.services import InvalidTransition, case_event_append
-from xinfang.cases.workflow import CaseStatus
+from xinfang.cases.workflow import OPEN_STATES, CaseStatus
 from xinfang.core.errors import FieldErrors, Msg
 from xinfang.handling.models import (
     Rating,
@@ -189,3 +189,23 @@ def revisit_complete(
         payload={"task": task.pk, "outcome": outcome},
     )
     return task
+
+
+def petitioner_actions(*, case: Case) -> list[str]:
+    """What the petitioner may do online now: rate the reply, ask for 复查 or 复核, withdraw."""
+    now = timezone.now()
+    running = {
+        kind
+        for kind, due in case.clocks.filter(stopped_at__isnull=True).values_list("kind", "due_at")
+        if due >= now
+    }
+    actions = []
+    if case.status in RATABLE and ClockKind.RATING_WINDOW in running:
+        actions.append("rate")
+    if ClockKind.REEXAM_WINDOW in running:
+        actions.append("reexam")
+    if ClockKind.REVIEW_WINDOW in running:
+        actions.append("review")
+    if case.status in OPEN_STATES and case.status != CaseStatus.REVIEW_DECIDED:
+        actions.append("withdraw")
+    return actions

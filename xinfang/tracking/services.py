@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -20,6 +20,9 @@ from xinfang.cases.services import secret_digest
 from xinfang.cases.workflow import CaseStatus, status_label
 from xinfang.core import crypto
 from xinfang.core.errors import ApplicationError, Msg
+from xinfang.documents.models import Document
+from xinfang.documents.selectors import document_list_for_case
+from xinfang.handling.evaluation import petitioner_actions
 from xinfang.tracking.models import TrackFailure
 
 NOT_FOUND = Msg("查询码或验证信息不正确。", "The query code or the verification is not correct.")
@@ -53,6 +56,8 @@ class TrackView:
     status_zh: str
     status_en: str
     timeline: list[TimelineEntry]
+    actions: list[str] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
 
 
 def _digests(query_code: str, client: str) -> tuple[str, str]:
@@ -97,10 +102,22 @@ def track_lookup(*, query_code: str, factor: str, client: str) -> TrackView:
     if case is None or not _factor_ok(case, factor):
         TrackFailure.objects.create(code_digest=code_digest, client_digest=client_digest)
         raise TrackingNotFound(NOT_FOUND)
+    return track_view(case=case)
+
+
+def track_view(*, case: Case) -> TrackView:
+    """What a verified petitioner sees: status, public timeline, documents, what they may do."""
     entries = []
     for event in case_public_timeline(case=case):
         if event.to_status:
             label = status_label(CaseStatus(event.to_status))
             entries.append(TimelineEntry(event.created_at, event.to_status, label.zh, label.en))
     current = status_label(CaseStatus(case.status))
-    return TrackView(case=case, status_zh=current.zh, status_en=current.en, timeline=entries)
+    return TrackView(
+        case=case,
+        status_zh=current.zh,
+        status_en=current.en,
+        timeline=entries,
+        actions=petitioner_actions(case=case),
+        documents=list(document_list_for_case(case=case, public_only=True)),
+    )
