@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -33,7 +34,9 @@ def _places() -> list[Region]:
     """Counties everywhere plus Changsha's townships, weighted towards the capital."""
     counties = list(Region.objects.filter(level=RegionLevel.COUNTY).select_related("parent"))
     townships = list(Region.objects.filter(level=RegionLevel.TOWNSHIP).select_related("parent"))
-    return counties + townships
+    # The demo staff work in 芙蓉区: give it a fair share of the petitions.
+    home = [r for r in counties if r.code == "430102"] * (len(counties) // 3)
+    return counties + townships + home
 
 
 def petitions_create(*, count: int, seed: int = 2026, progress: Callable[[str], None]) -> int:
@@ -72,3 +75,95 @@ def _store(gen: generator.Generated, rng: random.Random) -> Case:
             at=registered_at,
         )
     return case
+
+
+# How far the demo walks registered 芙蓉区 petitions, as (share, last step) in step order.
+STAGES: list[tuple[float, str]] = [
+    (0.25, "registered"),
+    (0.20, "forwarded"),
+    (0.15, "accepted"),
+    (0.15, "handling"),
+    (0.05, "extension_requested"),
+    (0.10, "replied"),
+    (0.10, "rated"),
+]
+DEMO_REPLY = {
+    "request": "请求有关部门依法处理所反映的问题。",
+    "facts": "经调查核实，信访人反映的情况基本属实。",
+    "reasons": "依据有关法律法规和政策规定，相关责任单位应当依法履职。",
+    "outcome": "support",
+    "legal_basis": "《信访工作条例》第三十二条",
+}
+
+
+def workflow_walk(*, seed: int = 2026, progress: Callable[[str], None]) -> int:
+    """Walk the demo county's registered petitions through the workflow as the demo staff
+    would, so every queue of the demo accounts has work in it. Returns how many moved."""
+    from xinfang.orgs.models import Org, User
+
+    unit = Org.objects.filter(code="430102-ZJ").first()
+    staff = {
+        u.username: u for u in User.objects.filter(username__in=["registrar", "handler", "leader"])
+    }
+    if unit is None or len(staff) < 3:
+        return 0
+    rng = random.Random(seed)
+    cases = list(
+        Case.objects.filter(status=CaseStatus.REGISTERED, register_org__code="430102-XFJ")
+        .select_related("petition_type", "region")
+        .order_by("pk")
+    )
+    for case in cases:
+        _walk(case, _stage(rng), unit, staff)
+    progress(f"{len(cases)} demo petitions walked through the workflow")
+    return len(cases)
+
+
+def _stage(rng: random.Random) -> str:
+    roll, total = rng.random(), 0.0
+    for share, stage in STAGES:
+        total += share
+        if roll < total:
+            return stage
+    return STAGES[-1][1]
+
+
+@transaction.atomic
+def _walk(case: Case, stage: str, unit: Any, staff: dict[str, Any]) -> None:
+    from xinfang.cases.models import RequestKind
+    from xinfang.handling import services as h
+    from xinfang.handling.evaluation import case_rate
+    from xinfang.handling.models import RatingParty, RatingValue
+
+    order = [s for _, s in STAGES]
+    reached = order.index(stage)
+    if reached < order.index("forwarded"):
+        return
+    case = h.case_forward(case=case, actor=staff["registrar"], to_org=unit, reason="演示数据")
+    if reached >= order.index("accepted"):
+        case = h.case_accept(case=case, actor=staff["handler"])
+    if reached >= order.index("handling"):
+        case = h.case_start(case=case, actor=staff["handler"])
+    if reached == order.index("extension_requested"):
+        h.case_request(
+            case=case,
+            actor=staff["handler"],
+            kind=RequestKind.EXTENSION,
+            fields={"days": 15, "reason": "需要补充调查"},
+        )
+        return
+    if reached >= order.index("replied"):
+        request = h.case_request(
+            case=case, actor=staff["handler"], kind=RequestKind.REPLY, fields=DEMO_REPLY
+        )
+        h.case_request_decide(request=request, actor=staff["leader"], approve=True)
+    if reached >= order.index("rated"):
+        case.refresh_from_db()
+        case_rate(
+            case=case,
+            values={
+                RatingParty.BUREAU: RatingValue.SATISFIED,
+                RatingParty.UNIT: RatingValue.DISSATISFIED,
+            },
+            reason="问题尚未完全解决",
+        )

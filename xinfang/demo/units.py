@@ -33,11 +33,14 @@ DEMO_PASSWORD = "Xinfang-demo-2026"
 
 # (username, full name, role, org code suffix, region code)
 DEMO_ACCOUNTS: list[tuple[str, str, Role, str, str]] = [
-    ("registrar", "李登记", Role.REGISTRAR, "XFJ", "430100"),
+    # The registrar, handler, unit head and revisit agent all work in 芙蓉区, so one demo case
+    # can be followed through every queue; the county government's head decides 复查.
+    ("registrar", "李登记", Role.REGISTRAR, "XFJ", "430102"),
     ("handler", "王承办", Role.HANDLER, "ZJ", "430102"),
     ("leader", "张局长", Role.UNIT_LEADER, "ZJ", "430102"),
     ("supervisor", "赵督办", Role.BUREAU_SUPERVISOR, "XFJ", "430000"),
-    ("revisit", "陈回访", Role.REVISIT_AGENT, "XFJ", "430100"),
+    ("revisit", "陈回访", Role.REVISIT_AGENT, "XFJ", "430102"),
+    ("reviewer", "黄复查", Role.UNIT_LEADER, "ZF", "430102"),
     ("analyst", "刘分析", Role.ANALYST, "XFJ", "430000"),
     ("sysadmin", "周管理", Role.ADMIN, "XFJ", "430000"),
     ("auditor", "吴审计", Role.AUDITOR, "XFJ", "430000"),

@@ -7,7 +7,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from xinfang.cases.models import Case
 from xinfang.demo import units
-from xinfang.demo.services import petitions_create
+from xinfang.demo.services import petitions_create, workflow_walk
+from xinfang.documents.services import template_defaults_install
 from xinfang.orgs.models import Region
 
 
@@ -35,6 +36,8 @@ class Command(BaseCommand):
         missing = wanted - Case.objects.count()
         if missing > 0:
             petitions_create(count=missing, progress=self.stdout.write)
+            template_defaults_install()
+            workflow_walk(progress=self.stdout.write)
         self.stdout.write(self.style.SUCCESS(f"{Case.objects.count()} petitions in the database"))
         self.stdout.write(f"\nDemo accounts (password: {units.DEMO_PASSWORD})")
         for username, role, unit in accounts:
