@@ -9,6 +9,7 @@ class AuditAction(models.TextChoices):
     """What can be audited. A new kind of audited act is added here, never as a bare string."""
 
     CASE_TRANSITION = "case.transition", _("信访件状态变更")
+    CASE_ACTION = "case.action", _("信访件办理操作")
     CASE_VIEW = "case.view", _("查看信访件")
     IDENTITY_REVEAL = "identity.reveal", _("查看信访人身份信息")
     IDENTITY_EXPORT = "identity.export", _("导出信访人身份信息")

@@ -378,8 +378,9 @@ def case_event_append(
     deadline_before: datetime | None = None,
     deadline_after: datetime | None = None,
 ) -> CaseEvent:
-    """Record a non-status event (a suggestion, a note, a moved deadline) on the case's log."""
-    return CaseEvent.objects.create(
+    """Record a non-status event (a suggestion, a note, a moved deadline) on the case's log;
+    a staff member's event is audited too (every staff action is, DESIGN invariant 7)."""
+    event = CaseEvent.objects.create(
         case=case,
         kind=kind,
         payload=payload,
@@ -391,6 +392,16 @@ def case_event_append(
         deadline_after=deadline_after,
         created_at=timezone.now(),
     )
+    if actor is not None:
+        audit_record(
+            action=AuditAction.CASE_ACTION,
+            actor=actor,
+            actor_org=actor_org,
+            object_type="case",
+            object_id=case.pk,
+            detail={"kind": str(kind), "event": event.pk, "item_number": case.item_number},
+        )
+    return event
 
 
 def case_deadlines_recompute() -> int:

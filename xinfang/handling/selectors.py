@@ -31,6 +31,7 @@ S = CaseStatus
 
 class Queue(StrEnum):
     REGISTER = "register"
+    ROUTE = "route"
     SIGN = "sign"
     HANDLE = "handle"
     DUE_SOON = "due_soon"
@@ -43,6 +44,7 @@ class Queue(StrEnum):
 
 QUEUE_LABELS = {
     Queue.REGISTER: _("待登记"),
+    Queue.ROUTE: _("待转送交办"),
     Queue.SIGN: _("待签收"),
     Queue.HANDLE: _("待办理"),
     Queue.DUE_SOON: _("即将到期"),
@@ -55,6 +57,7 @@ QUEUE_LABELS = {
 # Which permissions make a queue part of a member's work.
 QUEUE_PERMS: dict[Queue, frozenset[Perm]] = {
     Queue.REGISTER: frozenset({Perm.CASE_REGISTER}),
+    Queue.ROUTE: frozenset({Perm.CASE_ROUTE}),
     Queue.SIGN: frozenset({Perm.CASE_HANDLE}),
     Queue.HANDLE: frozenset({Perm.CASE_HANDLE}),
     Queue.DUE_SOON: frozenset({Perm.CASE_HANDLE, Perm.CASE_REGISTER, Perm.CASE_ROUTE}),
@@ -94,6 +97,8 @@ def queue_cases(*, scope: StaffScope, queue: Queue) -> QuerySet[Case]:
     qs: QuerySet[Case]
     if queue == Queue.REGISTER:
         qs = held.filter(status=S.RECEIVED)
+    elif queue == Queue.ROUTE:
+        qs = held.filter(status=S.REGISTERED)
     elif queue == Queue.SIGN:
         qs = held.filter(status__in=(S.FORWARDED, S.ASSIGNED))
     elif queue == Queue.HANDLE:

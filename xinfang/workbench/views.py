@@ -33,6 +33,13 @@ from xinfang.workbench.actions import ACTIONS, Action, actions_available, contex
 from xinfang.workbench.filters import QueueFilterForm
 
 PAGE_SIZE = 50
+# Actions staff may take on several cases at once (the law lets each case be registered,
+# forwarded or signed for on its own merits), with the form fields the bulk bar carries.
+BULK_ACTIONS: dict[str, tuple[str, ...]] = {
+    "register": (),
+    "forward": ("to_org",),
+    "accept": (),
+}
 
 
 def _htmx(request: HttpRequest) -> bool:
@@ -71,7 +78,7 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
         "label": QUEUE_LABELS[which],
         "form": form,
         "page": page,
-        "bulk": which == Queue.REGISTER or which == Queue.SIGN,
+        "bulk": which in (Queue.REGISTER, Queue.ROUTE, Queue.SIGN),
         "querystring": form.querystring(),
     }
     template = "workbench/_queue_table.html" if _htmx(request) else "workbench/queue.html"
@@ -205,8 +212,10 @@ def bulk(request: HttpRequest) -> HttpResponse:
     name = request.POST.get("action", "")
     ids = [int(v) for v in request.POST.getlist("case") if v.isdigit()][:PAGE_SIZE]
     action = ACTIONS.get(name)
-    if action is None or name not in ("register", "accept"):
+    if action is None or name not in BULK_ACTIONS:
         return HttpResponse(status=400)
+    # Only the fields the bulk form carries (forward: the one unit all cases go to).
+    data = {field: request.POST.get(field, "") for field in BULK_ACTIONS[name]}
     results = []
     for pk in ids:
         case = case_get_for_user(user=request.user, case_id=pk)
@@ -217,7 +226,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
         except PermissionError:
             results.append((case, str(_not_allowed())))
             continue
-        form, error = action_run(found, request, case, {})
+        form, error = action_run(found, request, case, data)
         message = str(error.message) if error else (form.errors.as_text() if form else "")
         results.append((case, message))
     return render(request, "workbench/bulk_result.html", {"results": results, "action": action})

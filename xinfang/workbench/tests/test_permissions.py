@@ -29,7 +29,11 @@ Q = Queue
 HANDLER_QUEUES = {Q.SIGN, Q.HANDLE, Q.DUE_SOON, Q.OVERDUE, Q.SUPERVISED}
 # role name → (sees the case, queues, actions offered on the forwarded case)
 MATRIX: dict[str, tuple[bool, set[Queue], set[str]]] = {
-    "registrar": (True, {Q.REGISTER, Q.DUE_SOON, Q.OVERDUE, Q.APPROVE, Q.REVIEW}, {"withdraw"}),
+    "registrar": (
+        True,
+        {Q.REGISTER, Q.ROUTE, Q.DUE_SOON, Q.OVERDUE, Q.APPROVE, Q.REVIEW},
+        {"withdraw"},
+    ),
     "handler": (True, HANDLER_QUEUES, {"accept", "object", "withdraw"}),
     "leader": (True, HANDLER_QUEUES | {Q.APPROVE, Q.REVIEW}, {"accept", "object", "withdraw"}),
     "supervisor": (True, {Q.OVERDUE, Q.SUPERVISED}, {"supervise"}),

@@ -121,3 +121,19 @@ def test_identity_is_masked_and_a_reveal_is_audited(world: World) -> None:
     assert (entry.actor, entry.object_id) == (world.leader, str(case.pk))
     # A handler has no reveal permission.
     assert as_user(world.handler).post(f"/staff/cases/{case.pk}/reveal/").status_code == 403
+
+
+def test_several_cases_forwarded_at_once_each_on_its_own_merits(world: World) -> None:
+    registrar = as_user(world.registrar)
+    cases = [make_case() for _ in range(3)]
+    for case in cases[:2]:
+        act(registrar, case, "register")
+    page = registrar.get("/staff/queue/route/").content.decode()
+    assert all(c.item_number in page for c in cases[:2])
+    result = registrar.post(
+        "/staff/bulk/",
+        {"action": "forward", "to_org": world.housing.code, "case": [c.pk for c in cases]},
+    )
+    assert result.status_code == 200
+    assert [status(c) for c in cases] == [S.FORWARDED, S.FORWARDED, S.RECEIVED]
+    assert "当前不能执行此操作" in result.content.decode()  # the unregistered one is refused
