@@ -15,7 +15,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from xinfang.cases.clocks import ClockChange, ClockExtend, ClockPause, ClockStart, ClockStop
+from xinfang.cases.clocks import (
+    ClockChange,
+    ClockExtend,
+    ClockPause,
+    ClockStart,
+    ClockStop,
+    clocks_apply,
+)
 from xinfang.cases.models import (
     AccessRelation,
     Case,
@@ -692,29 +699,28 @@ def case_reexam_decide(
     return case
 
 
+@transaction.atomic
 def case_review_hearing(*, case: Case, actor: User, start: bool) -> Case:
     """A 复核 hearing: its time is not counted in the 30 days (Art. 36)."""
     if case.status != S.REVIEW_REQUESTED:
         raise InvalidTransition(Msg("只有复核中的信访件可以听证。", "Only cases under review."))
-    _reviewer(case, AccessRelation.REVIEW)
-    from xinfang.cases.clocks import clocks_apply
-
-    with transaction.atomic():
-        before = case.due_at
-        clocks_apply(
-            case=case,
-            changes=[ClockPause(ClockKind.REVIEW_DECIDE, resume=not start)],
-            now=timezone.now(),
-        )
-        case_event_append(
-            case=case,
-            kind=EventKind.DEADLINE,
-            actor=actor,
-            public=True,
-            payload={"hearing": "start" if start else "end"},
-            deadline_before=before,
-            deadline_after=case.due_at,
-        )
+    organ = _reviewer(case, AccessRelation.REVIEW)
+    before = case.due_at
+    clocks_apply(
+        case=case,
+        changes=[ClockPause(ClockKind.REVIEW_DECIDE, resume=not start)],
+        now=timezone.now(),
+    )
+    case_event_append(
+        case=case,
+        kind=EventKind.DEADLINE,
+        actor=actor,
+        actor_org=organ,
+        public=True,
+        payload={"hearing": "start" if start else "end"},
+        deadline_before=before,
+        deadline_after=case.due_at,
+    )
     return case
 
 

@@ -115,6 +115,12 @@ def _revisit(ctx: Context, d: dict[str, Any]) -> Any:
     return revisit_complete(task=task, actor=ctx.user, outcome=d["outcome"], note=d["note"])
 
 
+def _hearing_paused(ctx: Context) -> bool:
+    return ctx.case.clocks.filter(
+        kind=ClockKind.REVIEW_DECIDE, stopped_at__isnull=True, paused_at__isnull=False
+    ).exists()
+
+
 def _assigned(ctx: Context) -> bool:
     return ctx.case.clocks.filter(kind=ClockKind.REPORT).exists()
 
@@ -199,6 +205,12 @@ ACTIONS: dict[str, Action] = {
                lambda c, d: h.case_reexam_decide(case=c.case, actor=c.user, fields=d,
                                                  review=True),
                frozenset({S.REVIEW_REQUESTED}), primary=True),
+        Action("review_hearing", _("复核听证开始（暂停计时）"), f.EmptyForm, APPROVE,
+               lambda c, d: h.case_review_hearing(case=c.case, actor=c.user, start=True),
+               frozenset({S.REVIEW_REQUESTED}), when=lambda c: not _hearing_paused(c)),
+        Action("review_hearing_end", _("复核听证结束（恢复计时）"), f.EmptyForm, APPROVE,
+               lambda c, d: h.case_review_hearing(case=c.case, actor=c.user, start=False),
+               frozenset({S.REVIEW_REQUESTED}), when=_hearing_paused),
         Action("supervise", _("督办"), f.SuperviseForm, frozenset({Perm.CASE_SUPERVISE}),
                lambda c, d: supervision_open(case=c.case, actor=c.user, level=d["level"],
                                              problem=d["problem"], target_org=d["target_org"]),

@@ -168,3 +168,32 @@ def test_a_second_extension_is_refused(world: World) -> None:
             kind=RequestKind.EXTENSION,
             fields={"days": 10, "reason": "再次取证"},
         )
+
+
+def test_review_hearing_time_is_not_counted(world: World) -> None:
+    from xinfang.handling.services import case_review_hearing
+
+    w = world
+    with at(2025, 3, 3, 9):
+        case = case_register(case=make_case(), actor=w.registrar)
+        case = case_forward(case=case, actor=w.registrar, to_org=w.housing)
+        case = case_start(case=case_accept(case=case, actor=w.handler), actor=w.handler)
+        request = case_request(case=case, actor=w.handler, kind=RequestKind.REPLY, fields=REPLY)
+        case_request_decide(request=request, actor=w.leader, approve=True)
+        case.refresh_from_db()
+        case = case_reexam_request(case=case, actor=None, by=Actor.PETITIONER, reason="不服")
+        case = case_reexam_decide(
+            case=case, actor=w.county_leader, fields={**REPLY, "outcome": "uphold"}
+        )
+        case = case_reexam_request(
+            case=case, actor=None, by=Actor.PETITIONER, reason="仍不服", review=True
+        )
+    due = case.due_at  # 30 days from 03-03: 04-02
+    assert due == datetime(2025, 4, 2, 23, 59, 59, tzinfo=TZ)
+    with at(2025, 3, 10, 9):
+        case = case_review_hearing(case=case, actor=w.city_leader, start=True)
+    with at(2025, 3, 12, 15):  # 2 days 6 hours of hearing: three days are not counted
+        case = case_review_hearing(case=case, actor=w.city_leader, start=False)
+    assert case.due_at == datetime(2025, 4, 5, 23, 59, 59, tzinfo=TZ)
+    event = case.events.filter(kind=EventKind.DEADLINE).last()
+    assert (event.deadline_before, event.deadline_after) == (due, case.due_at)
