@@ -76,7 +76,9 @@ def _profile(code: str) -> DeadlineProfile:
     return profile
 
 
-def _start(case: Case, change: ClockStart, now: datetime) -> CaseClock:
+def clock_new(change: ClockStart, now: datetime) -> CaseClock:
+    """An unsaved clock for `change` starting at `now` (intake fills the case from it before
+    either row is written, saving a round trip on the hottest path)."""
     if change.profile:
         profile = _profile(change.profile)
         due = deadline_compute(profile=profile, start=now)
@@ -84,8 +86,7 @@ def _start(case: Case, change: ClockStart, now: datetime) -> CaseClock:
         profile, due = None, Deadline(change.due_at, change.due_at, provisional=False)
     else:
         raise ValueError("a clock needs a profile or a due time")
-    return CaseClock.objects.create(
-        case=case,
+    return CaseClock(
         kind=change.kind,
         org=change.org,
         profile=profile,
@@ -95,6 +96,13 @@ def _start(case: Case, change: ClockStart, now: datetime) -> CaseClock:
         provisional=due.provisional,
         warn_at=warn_at(now, due.due) if change.kind in DUTY_CLOCKS else None,
     )
+
+
+def _start(case: Case, change: ClockStart, now: datetime) -> CaseClock:
+    clock = clock_new(change, now)
+    clock.case = case
+    clock.save(force_insert=True)
+    return clock
 
 
 def running(case: Case, kinds: Iterable[ClockKind] = ()) -> Sequence[CaseClock]:

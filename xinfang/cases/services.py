@@ -18,6 +18,7 @@ from xinfang.cases.clocks import (
     ClockChange,
     ClockStart,
     ClockStop,
+    clock_new,
     clock_recompute,
     clocks_apply,
     provisional_clocks,
@@ -175,6 +176,10 @@ def case_create(*, data: NewCase) -> tuple[Case, str]:
     """
     now = data.received_at or timezone.now()
     year = timezone.localtime(now).year
+    # A petition bureau has 15 days from receipt to register and route it (Art. 22).
+    route = clock_new(
+        ClockStart(ClockKind.ROUTE, profile=ROUTING_PROFILE, org=data.register_org), now
+    )
     query_code = random_code(QUERY_CODE_LENGTH)
     secret = random_code(SECRET_LENGTH) if data.is_anonymous else ""
     case = Case.objects.create(
@@ -202,13 +207,11 @@ def case_create(*, data: NewCase) -> tuple[Case, str]:
         idempotency_key=data.idempotency_key,
         request_digest=data.request_digest,
         holder_org=data.register_org,
+        due_at=route.due_at,
+        due_provisional=route.provisional,
     )
-    # A petition bureau has 15 days from receipt to register and route it (Art. 22).
-    clocks_apply(
-        case=case,
-        changes=[ClockStart(ClockKind.ROUTE, profile=ROUTING_PROFILE, org=data.register_org)],
-        now=now,
-    )
+    route.case = case
+    route.save(force_insert=True)
     Petitioner.objects.bulk_create(_petitioner_rows(case, data.petitioners))
     if data.attachments:
         Attachment.objects.bulk_create(_attachment_rows(case, data.attachments))
