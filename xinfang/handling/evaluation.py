@@ -102,7 +102,8 @@ def _store(case: Case, values: Mapping[RatingParty, str], reason: str, source: s
                     party=party,
                     org=orgs[party],
                     value=values[party],
-                    reason=reason,
+                    # The reason explains a 不满意; a 满意 given alongside it does not carry it.
+                    reason=reason if values[party] == RatingValue.DISSATISFIED else "",
                     source=source,
                     rated_at=now,
                 )
@@ -185,6 +186,7 @@ def revisit_complete(
         case=case,
         kind=EventKind.REVISIT,
         actor=actor,
+        actor_org=task.org,
         reason=note,
         payload={"task": task.pk, "outcome": outcome},
     )

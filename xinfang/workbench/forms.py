@@ -226,5 +226,6 @@ class FeedbackForm(CaseForm):
 
 
 class RevisitForm(CaseForm):
-    outcome = forms.ChoiceField(label=_("回访结果"), choices=RevisitOutcome.choices)
+    # No default: 重新办理 reopens the case, so the agent must choose it deliberately.
+    outcome = forms.ChoiceField(label=_("回访结果"), choices=[("", "—"), *RevisitOutcome.choices])
     note = forms.CharField(label=_("回访情况"), widget=TEXT, max_length=2000)

@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from xinfang.cases.models import Case, ClockKind
+from django.utils.translation import gettext_lazy as _
+
+from xinfang.cases.models import Case, CaseRequest, ClockKind, Outcome, RequestStatus
 from xinfang.cases.selectors import case_acting_org
 from xinfang.core.validators import mask_address, mask_id_number, mask_name, mask_phone
 from xinfang.documents.selectors import document_list_for_case
@@ -60,6 +62,39 @@ def identity_reveal(*, case: Case, scope: StaffScope) -> list[Person] | None:
     return _people(case, masked=False) if can_reveal(case=case, scope=scope) else None
 
 
+# The labels of the request fields, in the order the approver reads them.
+REQUEST_LABELS: dict[str, Any] = {
+    "days": _("延期天数"),
+    "reason": _("延期理由"),
+    "request": _("信访请求"),
+    "facts": _("查明的事实"),
+    "reasons": _("处理理由"),
+    "outcome": _("处理结果"),
+    "legal_basis": _("法律依据"),
+    "opinion": _("具体处理意见"),
+}
+
+
+def request_rows(request: CaseRequest) -> list[tuple[str, str]]:
+    """What the unit head approves, field by field (the outcome by its name, not its code)."""
+    rows = []
+    for key, label in REQUEST_LABELS.items():
+        value = request.fields.get(key)
+        if value in (None, ""):
+            continue
+        if key == "outcome" and value in Outcome.values:
+            value = Outcome(value).label
+        rows.append((str(label), str(value)))
+    return rows
+
+
+def _requests(case: Case) -> list[CaseRequest]:
+    """The pending request first, then the last few decided ones with their notes."""
+    rows = case.requests.select_related("requested_by", "decided_by")
+    pending = list(rows.filter(status=RequestStatus.PENDING))
+    return pending + list(rows.exclude(status=RequestStatus.PENDING).order_by("-pk")[:3])
+
+
 def case_page(*, case: Case, scope: StaffScope) -> dict[str, Any]:
     clocks = list(case.clocks.select_related("org", "profile").order_by("started_at", "pk"))
     return {
@@ -73,5 +108,5 @@ def case_page(*, case: Case, scope: StaffScope) -> dict[str, Any]:
         "chain": responsibility_chain(case=case),
         "supervisions": list(case.supervisions.select_related("target_org").order_by("pk")),
         "ratings": list(case.ratings.select_related("org").order_by("round", "party")),
-        "requests": list(case.requests.select_related("requested_by").order_by("-pk")[:5]),
+        "requests": [(r, request_rows(r)) for r in _requests(case)],
     }

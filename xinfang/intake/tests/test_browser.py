@@ -6,11 +6,8 @@ real JavaScript: the cascading region picker and the anonymous toggle run as in 
 Two things make these tests different from the rest of the suite:
 
 * The live server answers from another thread, so the tests are `transaction=True` and
-  pytest-django empties every table after each one. That also removes the reference data
-  the rest of the suite expects (Hunan's regions, loaded once by conftest.py, and the
-  catalogue rows installed by a data migration). `_reference_data` puts them back before
-  each test here, and `_restore_reference_data` puts them back once this module is done,
-  so tests that run later in the same process (with or without xdist) still find them.
+  pytest-django empties every table after each one; the fixtures of
+  xinfang/core/tests/browser.py put the reference data back (see there).
 * Playwright's sync API keeps an asyncio loop running on the test's thread while it is
   active, and Django refuses ORM calls from such a thread. So every test does its database
   work before opening the browser and after closing it (`phone()` is a context manager),
@@ -32,22 +29,22 @@ from typing import Any
 
 import pytest
 
-from xinfang.core import refcache
+from xinfang.core.tests.browser import (  # the fixtures are used by name
+    BROWSER_MISSING,
+    BROWSER_REQUIRED,
+    PHONE_VIEWPORT,
+    TIMEOUT_MS,
+    browser_available,  # noqa: F401
+    launch,
+    reference_data,  # noqa: F401
+    restore_reference_data,  # noqa: F401
+)
 from xinfang.orgs.tests.factories import make_bureau
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE_VIEWPORT = {"width": 390, "height": 844}
-TIMEOUT_MS = 15_000
+if BROWSER_MISSING and not BROWSER_REQUIRED:
+    pytest.skip(BROWSER_MISSING, allow_module_level=True)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = "13812345678"
 # A 1×1 PNG: real image bytes, so the server's content sniffing accepts it.
@@ -57,64 +54,8 @@ PNG = base64.b64decode(
 WRONG_FACTOR = "查询码或验证信息不正确。"
 
 
-def _browser_missing() -> str:
-    if not os.access(CHROMIUM, os.X_OK):
-        return f"{CHROMIUM} is missing (install Debian's chromium: make test-browser-deps)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed"
-    return ""
-
-
-BROWSER_MISSING = _browser_missing()
-BROWSER_REQUIRED = os.environ.get("XINFANG_REQUIRE_BROWSER") == "1"
-if BROWSER_MISSING and not BROWSER_REQUIRED:
-    pytest.skip(BROWSER_MISSING, allow_module_level=True)
-
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _browser_available() -> None:
-    """With XINFANG_REQUIRE_BROWSER=1 (CI) a missing browser fails the tests, not skips them."""
-    if BROWSER_MISSING:
-        pytest.fail(f"browser tests required (XINFANG_REQUIRE_BROWSER=1) but {BROWSER_MISSING}")
-
-
-# --- reference data that transaction=True flushes -----------------------------------------
-
-
-def _ensure_reference_data() -> None:
-    """Hunan's regions and the default catalogue, loaded again if a flush removed them."""
-    from xinfang.catalog.defaults import install_defaults
-    from xinfang.catalog.models import Category, DeadlineProfile, PetitionType
-    from xinfang.orgs.models import Region
-    from xinfang.orgs.services import region_load_divisions
-
-    if not Region.objects.exists():
-        region_load_divisions(province="43", township_cities=["4301"])
-    if not (PetitionType.objects.exists() and Category.objects.exists()):
-        install_defaults(Category, DeadlineProfile, PetitionType)
-    # Cached Region / PetitionType objects would carry the primary keys of deleted rows.
-    refcache.clear()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _restore_reference_data(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
-    """After this module's last flush, leave the test database as conftest.py set it up."""
-    yield
-    with django_db_blocker.unblock():
-        _ensure_reference_data()
-
-
-@pytest.fixture(autouse=True)
-def _reference_data(transactional_db: Any) -> None:
-    _ensure_reference_data()
-
-
 @pytest.fixture
-def bureau(transactional_db: Any, _reference_data: None) -> Any:
+def bureau(transactional_db: Any) -> Any:  # after the autouse reference_data
     return make_bureau("430100")  # Changsha's city bureau receives for the whole city
 
 
@@ -129,7 +70,7 @@ def phone(live_server: Any) -> Any:
     @contextmanager
     def open_page() -> Iterator[Any]:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = launch(pw)
             try:
                 context = browser.new_context(
                     viewport=PHONE_VIEWPORT,

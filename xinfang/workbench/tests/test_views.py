@@ -137,3 +137,22 @@ def test_several_cases_forwarded_at_once_each_on_its_own_merits(world: World) ->
     assert result.status_code == 200
     assert [status(c) for c in cases] == [S.FORWARDED, S.FORWARDED, S.RECEIVED]
     assert "当前不能执行此操作" in result.content.decode()  # the unregistered one is refused
+
+
+def test_the_unit_head_sees_what_they_approve(world: World) -> None:
+    registrar, handler, leader = (
+        as_user(u) for u in (world.registrar, world.handler, world.leader)
+    )
+    case = make_case()
+    act(registrar, case, "register")
+    act(registrar, case, "forward", to_org=world.housing.code)
+    act(handler, case, "accept")
+    act(handler, case, "start")
+    act(handler, case, "request_extension", days="12", reason="需要现场复核测量")
+    page = leader.get(f"/staff/cases/{case.pk}/").content.decode()
+    assert 'data-testid="request-pending"' in page
+    assert "需要现场复核测量" in page
+    act(leader, case, "decide_request", approve="1", note="同意延期十二日")
+    page = leader.get(f"/staff/cases/{case.pk}/").content.decode()
+    assert 'data-testid="request-approved"' in page
+    assert "同意延期十二日" in page
