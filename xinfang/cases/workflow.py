@@ -51,6 +51,33 @@ class CloseReason(models.TextChoices):
     LEGAL_TRACK_CONCLUDED = "legal_track_concluded", _("已依法终结（涉法涉诉）")
 
 
+class NotAcceptRule(models.TextChoices):
+    """Why an item leaves the 信访 procedure at registration (DOMAIN §2.3 N1–N9)."""
+
+    OUTSIDE_REMIT = "outside_remit", _("非本机关职权，告知向有权机关提出（第二十三条）")
+    LITIGATION = "litigation", _("诉访分离：涉诉事项导入司法程序（N1）")
+    STATUTORY = "statutory", _("应通过诉讼、仲裁、行政复议等法定途径解决（N2–N4）")
+    PENDING_BELOW = "pending_below", _("同一事项正在办理期间向上级提出（N5）")
+    AFTER_REVIEW = "after_review", _("已经复核，以同一事实和理由提出（N6）")
+    LEVEL_SKIP = "level_skip", _("越级走访（N7）")
+    LATE_REQUEST = "late_request", _("无正当理由逾期申请复查、复核（N9）")
+
+
+# Which rules fit which way out of the procedure.
+NOT_ACCEPT_RULES: dict[CaseStatus, frozenset[NotAcceptRule]] = {
+    CaseStatus.NOTIFIED_REDIRECT: frozenset({NotAcceptRule.OUTSIDE_REMIT}),
+    CaseStatus.DIVERTED: frozenset({NotAcceptRule.LITIGATION, NotAcceptRule.STATUTORY}),
+    CaseStatus.NOT_ACCEPTED_REPEAT: frozenset(
+        {
+            NotAcceptRule.PENDING_BELOW,
+            NotAcceptRule.AFTER_REVIEW,
+            NotAcceptRule.LEVEL_SKIP,
+            NotAcceptRule.LATE_REQUEST,
+        }
+    ),
+}
+
+
 class Actor(StrEnum):
     """Who makes a move: staff act through their unit and role; the petitioner through
     verified tracking; the system through timers."""

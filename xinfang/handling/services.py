@@ -36,11 +36,13 @@ from xinfang.cases.models import (
     RequestStatus,
 )
 from xinfang.cases.services import InvalidTransition, case_event_append, case_transition
-from xinfang.cases.workflow import Actor, CaseStatus, CloseReason
+from xinfang.cases.workflow import NOT_ACCEPT_RULES, Actor, CaseStatus, CloseReason
 from xinfang.core.errors import ApplicationError, FieldErrors, Msg
 from xinfang.documents.choices import DocumentKind, ReviewOutcome
 from xinfang.documents.services import document_issue
 from xinfang.handling.guards import recusal_guard, routing_guard
+from xinfang.handling.models import AlertKind
+from xinfang.handling.supervision import alert
 from xinfang.orgs.models import Org, OrgKind, User
 from xinfang.orgs.selectors import org_nearest
 
@@ -142,6 +144,13 @@ def case_forward(
     _grant(case, to_org, AccessRelation.LEAD)
     for org in co_orgs:
         _grant(case, org, AccessRelation.CO)
+    for org in (to_org, *co_orgs):
+        alert(
+            org=org,
+            case=case,
+            kind=AlertKind.ASSIGNMENT,
+            text=f"{'交办' if assign else '转送'}：{case.item_number} {case.title}",
+        )
     if assign:
         _issue(
             case,
@@ -235,12 +244,14 @@ def case_not_accept(
     actor: User,
     outcome: CaseStatus,
     reason: str,
+    rule: str,
     channel: str = "",
     target_org_name: str = "",
     repeat_of: Case | None = None,
 ) -> Case:
     """T5–T7: told to go to the competent organ, diverted to a statutory procedure (诉访分离,
-    with its channel), or not accepted as a repeat (with the earlier item)."""
+    with its channel), or not accepted as a repeat (with the earlier item) — always with the
+    rule (reason code) that applies."""
     kinds = {
         S.NOTIFIED_REDIRECT: (DocumentKind.REDIRECT_NOTICE, {"target_org_name": target_org_name}),
         S.DIVERTED: (DocumentKind.DIVERT_NOTICE, {"channel": channel}),
@@ -249,7 +260,17 @@ def case_not_accept(
     if outcome not in kinds:
         raise FieldErrors({"outcome": [Msg("无效的处理方式。", "Invalid outcome.")]})
     doc_kind, extra = kinds[outcome]
-    _required(reason=reason.strip(), **extra)
+    _required(reason=reason.strip(), rule=rule, **extra)
+    if rule not in NOT_ACCEPT_RULES[outcome]:
+        raise FieldErrors(
+            {
+                "rule": [
+                    Msg(
+                        "该理由不适用于所选处理方式。", "This rule does not fit the chosen outcome."
+                    )
+                ]
+            }
+        )
     if outcome == S.NOT_ACCEPTED_REPEAT and repeat_of is None:
         _required(repeat_of=None)
     case = case_transition(
@@ -259,6 +280,7 @@ def case_not_accept(
         reason=reason,
         updates={"holder_org": None, "repeat_of": repeat_of},
         payload={
+            "rule": rule,
             "channel": channel,
             "target_org_name": target_org_name,
             "repeat_of": repeat_of.item_number if repeat_of else "",
@@ -269,6 +291,31 @@ def case_not_accept(
         if repeat_of is not None:
             fields["earlier_item_number"] = repeat_of.item_number
         _issue(case, doc_kind, _acting(case), actor, fields)
+    return case
+
+
+@transaction.atomic
+def case_repeat_link(*, case: Case, actor: User, earlier: Case) -> Case:
+    """R-REP-1: record that this petition repeats an earlier one (重复信访). It is still an
+    ordinary new item, but the earlier item's first handler stays responsible (首办责任制)."""
+    if earlier.pk == case.pk or earlier.repeat_of_id == case.pk:
+        raise FieldErrors({"earlier": [Msg("不能关联自身。", "A case cannot repeat itself.")]})
+    updates: dict[str, Any] = {"repeat_of": earlier}
+    if case.first_handler_org_id is None and earlier.first_handler_org_id is not None:
+        updates |= {
+            "first_handler_org": earlier.first_handler_org,
+            "first_handler": earlier.first_handler,
+        }
+    Case.objects.filter(pk=case.pk).update(**updates)
+    for name, value in updates.items():
+        setattr(case, name, value)
+    case_event_append(
+        case=case,
+        kind=EventKind.NOTE,
+        actor=actor,
+        actor_org=_acting(case),
+        payload={"repeat_of": earlier.item_number},
+    )
     return case
 
 
@@ -426,6 +473,12 @@ def case_request(
         fields=dict(fields),
         requested_by=actor,
         requested_at=timezone.now(),
+    )
+    alert(
+        org=org,
+        case=case,
+        kind=AlertKind.APPROVAL,
+        text=f"待审批{RequestKind(kind).label}：{case.item_number}",
     )
     case_event_append(
         case=case,

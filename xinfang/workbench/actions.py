@@ -12,10 +12,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from xinfang.cases.models import Case, CaseRequest, ClockKind, RequestKind, RequestStatus
-from xinfang.cases.selectors import case_acting_org, case_relations
+from xinfang.cases.selectors import case_acting_org, case_get_for_user, case_relations
 from xinfang.cases.services import case_register
 from xinfang.cases.workflow import OPEN_STATES, Actor, CaseStatus, perms_for
-from xinfang.core.errors import ApplicationError, Msg
+from xinfang.core.errors import ApplicationError, FieldErrors, Msg
 from xinfang.handling import services as h
 from xinfang.handling.evaluation import revisit_complete
 from xinfang.handling.models import RevisitTask, SupervisionOrder, SupervisionStatus
@@ -121,6 +121,16 @@ def _hearing_paused(ctx: Context) -> bool:
     ).exists()
 
 
+def _repeat(ctx: Context, d: dict[str, Any]) -> Any:
+    """Link to an earlier item the user can see; any other number is simply not found."""
+    number = d["earlier"].strip()
+    found = Case.objects.filter(item_number=number).exclude(pk=ctx.case.pk).first()
+    earlier = found and case_get_for_user(user=ctx.user, case_id=found.pk)
+    if not earlier:
+        raise FieldErrors({"earlier": [Msg("找不到该信访件编号。", "No such item number.")]})
+    return h.case_repeat_link(case=ctx.case, actor=ctx.user, earlier=earlier)
+
+
 def _assigned(ctx: Context) -> bool:
     return ctx.case.clocks.filter(kind=ClockKind.REPORT).exists()
 
@@ -147,9 +157,13 @@ ACTIONS: dict[str, Action] = {
         Action("not_accept", _("不予受理/告知/导入法定程序"), f.NotAcceptForm, ROUTE,
                lambda c, d: h.case_not_accept(
                    case=c.case, actor=c.user, outcome=S(d["outcome"]), reason=d["reason"],
+                   rule=d["rule"],
                    channel=d["channel"], target_org_name=d["target_org_name"],
                    repeat_of=d["repeat_of"]),
                frozenset({S.REGISTERED})),
+        Action("link_repeat", _("关联重复信访件"), f.RepeatForm, ROUTE, _repeat,
+               frozenset({S.RECEIVED, S.REGISTERED}),
+               when=lambda c: c.case.repeat_of_id is None),
         Action("transfer_accusation", _("移交纪检监察"), f.TransferForm, ROUTE,
                lambda c, d: h.case_transfer_accusation(case=c.case, actor=c.user,
                                                        to_org=d["to_org"], reason=d["reason"]),

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from xinfang.cases.models import Case, Outcome
-from xinfang.cases.workflow import CaseStatus
+from xinfang.cases.workflow import CaseStatus, NotAcceptRule
 from xinfang.documents.choices import DivertChannel, ReviewOutcome
 from xinfang.handling.models import RevisitOutcome, SupervisionLevel
 from xinfang.orgs.models import Membership, Org, OrgKind, User
@@ -91,6 +91,7 @@ class NotAcceptForm(CaseForm):
             (CaseStatus.NOT_ACCEPTED_REPEAT.value, _("不予受理（重复/越级/复核后）")),
         ],
     )
+    rule = forms.ChoiceField(label=_("依据情形"), choices=[("", "—"), *NotAcceptRule.choices])
     reason = forms.CharField(label=_("理由"), widget=TEXT, max_length=2000)
     channel = forms.ChoiceField(
         label=_("法定途径"), choices=[("", "—"), *DivertChannel.choices], required=False
@@ -106,6 +107,10 @@ class NotAcceptForm(CaseForm):
         if earlier is None:
             raise forms.ValidationError(_("找不到该信访件编号。"))
         return earlier
+
+
+class RepeatForm(CaseForm):
+    earlier = forms.CharField(label=_("在先信访件编号"), max_length=40)
 
 
 class TransferForm(CaseForm):

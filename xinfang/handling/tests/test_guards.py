@@ -116,16 +116,30 @@ def test_a_late_objection_is_refused_and_a_rejected_one_returns_the_case(world: 
 def test_diversion_records_the_channel_and_the_notice(world: World) -> None:
     case = case_register(case=make_case(), actor=world.registrar)
     with pytest.raises(FieldErrors) as missing:
-        case_not_accept(case=case, actor=world.registrar, outcome=S.DIVERTED, reason="已起诉")
-    assert "channel" in missing.value.errors
+        case_not_accept(
+            case=case, actor=world.registrar, outcome=S.DIVERTED, reason="已起诉", rule="level_skip"
+        )
+    assert set(missing.value.errors) == {"channel"}
+    with pytest.raises(FieldErrors) as misfit:
+        case_not_accept(
+            case=case,
+            actor=world.registrar,
+            outcome=S.DIVERTED,
+            reason="已起诉",
+            rule="level_skip",
+            channel="court",
+        )
+    assert set(misfit.value.errors) == {"rule"}
     case = case_not_accept(
         case=case,
         actor=world.registrar,
         outcome=S.DIVERTED,
         reason="该事项已进入诉讼程序",
+        rule="litigation",
         channel="court",
     )
     assert case.status == S.DIVERTED
+    assert case.events.get(to_status=S.DIVERTED).payload["rule"] == "litigation"
     assert case.documents.filter(kind=DocumentKind.DIVERT_NOTICE).exists()
     with pytest.raises(InvalidTransition):
         case_forward(case=case, actor=world.registrar, to_org=world.housing)

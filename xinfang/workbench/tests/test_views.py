@@ -156,3 +156,20 @@ def test_the_unit_head_sees_what_they_approve(world: World) -> None:
     page = leader.get(f"/staff/cases/{case.pk}/").content.decode()
     assert 'data-testid="request-approved"' in page
     assert "同意延期十二日" in page
+
+
+def test_a_repeat_keeps_the_first_handler_of_the_earlier_item(world: World) -> None:
+    registrar, handler = as_user(world.registrar), as_user(world.handler)
+    first = make_case()
+    act(registrar, first, "register")
+    act(registrar, first, "forward", to_org=world.housing.code)
+    act(handler, first, "accept")
+    again = make_case()
+    assert act(registrar, again, "link_repeat", earlier="NO-SUCH-1").status_code == 400
+    assert act(registrar, again, "link_repeat", earlier=first.item_number).status_code == 302
+    again.refresh_from_db()
+    assert again.repeat_of_id == first.pk
+    assert (again.first_handler_org, again.first_handler) == (world.housing, world.handler)
+    # An alert told the housing department about the first forwarding.
+    home = handler.get("/staff/").content.decode()
+    assert first.item_number in home
