@@ -190,7 +190,12 @@ class Case(models.Model):
             models.Index(fields=["region", "received_at"]),
             models.Index(fields=["due_at"], condition=Q(due_at__isnull=False), name="case_due"),
             # A unit's queues: what it holds, by state, soonest due first.
-            models.Index(fields=["holder_org", "status", "due_at"], name="case_queue"),
+            # Covering on PostgreSQL (ignored elsewhere): a page of ids without heap reads.
+            models.Index(
+                fields=["holder_org", "status", "due_at"],
+                include=["id", "received_at"],
+                name="case_queue",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -59,12 +59,14 @@ def sweep_run(*, now: datetime | None = None) -> SweepResult:
     warn = CaseClock.objects.filter(
         stopped_at__isnull=True, warned_at__isnull=True, warn_at__lte=now, due_at__gt=now
     )
-    for clock in warn.select_related("case").order_by("warn_at")[:BATCH]:
+    for clock in warn.select_related("case", "org").order_by("warn_at")[:BATCH]:
         result.warned += _warn(clock, now)
     due = CaseClock.objects.filter(
         stopped_at__isnull=True, expired_at__isnull=True, due_at__lte=now
     )
-    for clock in due.select_related("case", "case__region", "case__register_org")[:BATCH]:
+    related = ("case", "org", "case__region", "case__register_org", "case__holder_org")
+    # Oldest first, so a backlog after downtime is worked off in order of lateness.
+    for clock in due.select_related(*related).order_by("due_at")[:BATCH]:
         _expire(clock, now, result)
     orders = SupervisionOrder.objects.filter(
         status=SupervisionStatus.OPEN, feedback_due__lte=now, level__lt=SupervisionLevel.CIRCULATE

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +16,7 @@ from xinfang.audit.models import AuditAction
 from xinfang.audit.services import audit_record
 from xinfang.cases.models import Case
 from xinfang.cases.selectors import case_get_for_user
+from xinfang.cases.workflow import CaseStatus
 from xinfang.core.errors import ApplicationError, FieldErrors
 from xinfang.handling.selectors import (
     QUEUE_LABELS,
@@ -71,8 +72,8 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
         raise Http404
     form = QueueFilterForm(request.GET or None)
     qs = queue_filter(qs=queue_cases(scope=scope, queue=which), f=form.to_filter())
-    qs = qs.select_related("petition_type", "region", "category", "holder_org")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    ids = Paginator(qs.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    page: Page[Any] = Page(_queue_rows(list(ids)), ids.number, ids.paginator)
     context = {
         "queue": which,
         "label": QUEUE_LABELS[which],
@@ -83,6 +84,23 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
     }
     template = "workbench/_queue_table.html" if _htmx(request) else "workbench/queue.html"
     return render(request, template, context)
+
+
+def _queue_rows(ids: list[int]) -> list[Case]:
+    """One page of a queue, in the queue's order, with what the table shows.
+
+    The queue is sorted on the case rows alone and only the page's 50 are joined to their
+    type, region and units: joined first, PostgreSQL joined a unit's thousands of cases to
+    keep 50. Status names come from one dict: `get_status_display` rebuilds and translates
+    every choice on each call (a third of the page's CPU with 50 rows).
+    """
+    related = ("petition_type", "region", "category", "holder_org")
+    found = Case.objects.select_related(*related).in_bulk(ids)
+    labels = {value: str(label) for value, label in CaseStatus.choices}
+    rows = [found[pk] for pk in ids if pk in found]
+    for case in rows:
+        case.status_label = labels[case.status]  # type: ignore[attr-defined]
+    return rows
 
 
 def _case_or_404(request: HttpRequest, pk: int) -> Case:

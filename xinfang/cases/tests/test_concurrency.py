@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -55,6 +56,10 @@ def _setup() -> tuple[int, int]:
     return bureau.pk, make_case(region_code="430103").pk
 
 
+def _register(case: Case) -> Case:
+    return case_transition(case=case, to=CaseStatus.REGISTERED, actor=None)
+
+
 def _cleanup(org_id: int, case_id: int) -> None:
     Case.objects.filter(pk=case_id).delete()
     ItemCounter.objects.filter(org_id=org_id).delete()
@@ -65,12 +70,7 @@ def test_a_concurrent_double_transition_moves_the_case_once() -> None:
     [(org_id, case_id)] = _in_threads([_setup])
     try:
         stale = [Case.objects.get(pk=case_id), Case.objects.get(pk=case_id)]
-        outcomes = _in_threads(
-            [
-                lambda c=c: case_transition(case=c, to=CaseStatus.REGISTERED, actor=None)
-                for c in stale
-            ]
-        )
+        outcomes = _in_threads([partial(_register, c) for c in stale])
         winners = [o for o in outcomes if isinstance(o, Case)]
         losers = [o for o in outcomes if isinstance(o, InvalidTransition)]
         assert (len(winners), len(losers)) == (1, 1), outcomes
