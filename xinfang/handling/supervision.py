@@ -3,6 +3,7 @@ deadline; an unanswered order escalates 催办 → 督办 → 通报 (DOMAIN §6
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -34,6 +35,13 @@ DOC_LEVEL = {
 def alert(*, org: Org, case: Case, kind: AlertKind, text: str) -> StaffAlert:
     return StaffAlert.objects.create(
         org=org, case=case, kind=kind, text=text[:200], created_at=timezone.now()
+    )
+
+
+def alerts_mark_read(*, org_ids: Iterable[int], case: Case) -> int:
+    """A unit's alerts about a case count as read once one of its staff opened the case."""
+    return StaffAlert.objects.filter(org__in=list(org_ids), case=case, read_at__isnull=True).update(
+        read_at=timezone.now()
     )
 
 

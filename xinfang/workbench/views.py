@@ -27,6 +27,7 @@ from xinfang.handling.selectors import (
     queue_filter,
     queues_for,
 )
+from xinfang.handling.supervision import alerts_mark_read
 from xinfang.orgs.selectors import staff_scope
 from xinfang.signin.decorators import staff_login_required
 from xinfang.workbench import presenters
@@ -135,7 +136,9 @@ def _page(
 @require_GET
 @staff_login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _page(request, _case_or_404(request, pk))
+    case = _case_or_404(request, pk)
+    alerts_mark_read(org_ids=staff_scope(user=request.user).org_ids, case=case)
+    return _page(request, case)
 
 
 def _find_action(request: HttpRequest, case: Case, name: str) -> Action:
