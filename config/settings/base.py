@@ -256,7 +256,7 @@ AXES_RESET_ON_SUCCESS = True
 # Attempts while locked are refused without extending the lock: the time on the page stays true.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # The one reading of XINFANG_TRUST_X_FORWARDED_FOR (addresses are recorded, not counted).
-AXES_CLIENT_IP_CALLABLE = "xinfang.tracking.views.client_key"
+AXES_CLIENT_IP_CALLABLE = "xinfang.core.http.client_key"
 AXES_LOCKOUT_CALLABLE = "xinfang.signin.views.locked_out"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "token", "csrfmiddlewaretoken"]
 AXES_VERBOSE = False  # no start-up banner on every manage.py command

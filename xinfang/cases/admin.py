@@ -119,7 +119,9 @@ class CaseAdmin(admin.ModelAdmin):
         return bool(request.user.is_active and request.user.is_staff)
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return bool(request.user.is_active and request.user.is_staff)
+        # A petition is never edited: what the citizen wrote stands, and every change of state
+        # goes through the workflow (with its event and audit) on the workbench.
+        return False
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_active and request.user.is_staff)

@@ -40,20 +40,26 @@ def case_acting_org(
     scope: StaffScope,
     perms: frozenset[Perm],
     relations: Mapping[int, set[str]] | None = None,
+    only: frozenset[str] | None = None,
 ) -> Org | None:
     """The unit through which a staff member may use one of `perms` on `case`, if any.
 
     A membership counts when its role grants the perm and its unit stands in a relation to the
     case that the perm works through (workflow.PERM_RELATIONS); regional roles also act on
-    cases in their region for supervision and revisits.
+    cases in their region for supervision and revisits. `only` narrows the relations to those
+    a particular move requires (workflow.MOVE_RELATIONS).
     """
     relations = case_relations(case=case) if relations is None else relations
     for membership in scope.memberships:
         for perm in sorted(perms & membership.perms):
-            if relations.get(membership.org_id, set()) & PERM_RELATIONS.get(perm, frozenset()):
+            allowed = PERM_RELATIONS.get(perm, frozenset())
+            if only is not None:
+                allowed &= only
+            if relations.get(membership.org_id, set()) & allowed:
                 return membership.org
             prefix = membership.region_prefix
-            if perm in REGIONAL_PERMS and prefix and case.region.code.startswith(prefix):
+            regional = perm in REGIONAL_PERMS and only is None
+            if regional and prefix and case.region.code.startswith(prefix):
                 return membership.org
     return case.register_org if scope.see_all and perms else None
 

@@ -34,6 +34,7 @@ from xinfang.cases.models import (
 from xinfang.cases.selectors import case_acting_org, case_get_for_user
 from xinfang.cases.workflow import (
     CLOSE_RULES,
+    MOVE_RELATIONS,
     PETITIONER_MOVES,
     TERMINAL_STATES,
     Actor,
@@ -228,7 +229,9 @@ def case_create(*, data: NewCase) -> tuple[Case, str]:
     return case, secret
 
 
-def _acting_org(case: Case, actor: User, perms: frozenset[Perm]) -> Org:
+def _acting_org(
+    case: Case, actor: User, perms: frozenset[Perm], only: frozenset[str] | None = None
+) -> Org:
     """The unit through which `actor` makes the move, or the reason they may not."""
     scope = staff_scope(user=actor)
     if not perms & scope.perms:
@@ -236,7 +239,7 @@ def _acting_org(case: Case, actor: User, perms: frozenset[Perm]) -> Org:
             Msg("您没有执行此操作的权限。", "You are not permitted to do this."),
             code="forbidden",
         )
-    org = case_acting_org(case=case, scope=scope, perms=perms)
+    org = case_acting_org(case=case, scope=scope, perms=perms, only=only)
     if org is not None:
         return org
     if case_get_for_user(user=actor, case_id=case.pk) is None:
@@ -300,7 +303,7 @@ def case_transition(
     if by == Actor.STAFF:
         if actor is None or not perms:
             raise InvalidTransition(Msg("此操作不能由工作人员执行。", "Staff cannot do this."))
-        actor_org = actor_org or _acting_org(case, actor, perms)
+        actor_org = actor_org or _acting_org(case, actor, perms, MOVE_RELATIONS.get(to))
     now = at or timezone.now()
     changes: dict[str, Any] = {"status": to, "status_changed_at": now, **(updates or {})}
     if to == CaseStatus.REGISTERED:

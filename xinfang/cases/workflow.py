@@ -178,9 +178,10 @@ EDGE_PERMS: dict[tuple[CaseStatus, CaseStatus], frozenset[Perm]] = {
 
 # Closing: who may close for which reason, and from where.
 CLOSE_RULES: dict[CloseReason, tuple[frozenset[Actor], frozenset[Perm], frozenset[CaseStatus]]] = {
+    # Staff only record a written withdrawal received by the registering organ.
     CloseReason.WITHDRAWN: (
         frozenset({Actor.PETITIONER, Actor.STAFF}),
-        frozenset({Perm.CASE_REGISTER, Perm.CASE_HANDLE}),
+        frozenset({Perm.CASE_REGISTER}),
         OPEN_STATES - {S.REVIEW_DECIDED},
     ),
     CloseReason.ADVICE_REPLIED: (
@@ -224,7 +225,9 @@ PETITIONER_MOVES: frozenset[CaseStatus] = frozenset({S.REEXAM_REQUESTED, S.REVIE
 PERM_RELATIONS: dict[Perm, frozenset[str]] = {
     Perm.CASE_REGISTER: frozenset({"register", "reexam", "review"}),
     Perm.CASE_ROUTE: frozenset({"register", "forward"}),
-    Perm.CASE_HANDLE: frozenset({"lead", "sub"}),
+    # A sub-dispatched unit (二级承办) helps and sees the case; the lead unit stays the one that
+    # signs, asks, replies and answers for it.
+    Perm.CASE_HANDLE: frozenset({"lead"}),
     Perm.CASE_APPROVE: frozenset({"lead", "reexam", "review"}),
     Perm.CASE_SUPERVISE: frozenset({"register", "forward", "supervise"}),
     Perm.CASE_REVISIT: frozenset({"register", "forward", "supervise"}),
@@ -232,6 +235,16 @@ PERM_RELATIONS: dict[Perm, frozenset[str]] = {
     Perm.IDENTITY_REVEAL: frozenset({"register", "lead", "reexam", "review"}),
 }
 REGIONAL_PERMS: frozenset[Perm] = frozenset({Perm.CASE_SUPERVISE, Perm.CASE_REVISIT})
+
+# Moves that only one relation may make, whatever else the perm allows: the 复查 and 复核
+# decisions belong to the organs one and two levels up (Arts. 35–36), never to the unit whose
+# opinion is under review; extensions and replies to the lead unit's head (Art. 34, T14).
+MOVE_RELATIONS: dict[CaseStatus, frozenset[str]] = {
+    S.REEXAM_DECIDED: frozenset({"reexam"}),
+    S.REVIEW_DECIDED: frozenset({"review"}),
+    S.EXTENDED: frozenset({"lead"}),
+    S.OPINION_ISSUED: frozenset({"lead"}),
+}
 
 
 def status_label(status: CaseStatus) -> Msg:

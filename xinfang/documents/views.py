@@ -7,6 +7,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from xinfang.audit.models import AuditAction
+from xinfang.audit.services import audit_record
+from xinfang.core.http import client_ip
 from xinfang.documents.selectors import document_get_for_user
 from xinfang.signin.decorators import staff_login_required
 
@@ -26,6 +29,16 @@ def document_print(request: HttpRequest, document_id: int) -> HttpResponse:
     document = document_get_for_user(user=request.user, document_id=document_id)
     if document is None:
         raise Http404
+    if document.is_public and not document.case.is_anonymous:
+        # A letter to the petitioner names them in full: opening it is a reveal (DOMAIN P-1(d)).
+        audit_record(
+            action=AuditAction.IDENTITY_REVEAL,
+            actor=request.user,  # type: ignore[arg-type]
+            object_type="document",
+            object_id=document.pk,
+            detail={"case": document.case_id, "number": document.number},
+            ip=client_ip(request),
+        )
     response = render(request, "documents/print.html", {"document": document})
     response["Content-Security-Policy"] = PRINT_CSP
     return response

@@ -22,9 +22,18 @@ def _within(org: Org, ancestor: Org) -> bool:
 
 
 def routing_guard(*, case: Case, target: Org, actor_org: Org | None, override_reason: str) -> None:
-    """Refuse to route an accusation to the accused unit or its subordinates."""
-    if not _is_accusation(case) or case.accused_org is None:
+    """Refuse to route an accusation to the accused unit or its subordinates, and refuse to
+    route it at all before the registrar has said which unit is accused."""
+    if not _is_accusation(case):
         return
+    if case.accused_org is None:
+        raise ApplicationError(
+            Msg(
+                "检举控告件须先确定被反映单位，方可转送。",
+                "Set the accused unit of this accusation before routing it.",
+            ),
+            code="accused_unknown",
+        )
     if not _within(target, case.accused_org):
         return
     if override_reason.strip() and actor_org is not None and actor_org.kind == OrgKind.DISCIPLINE:

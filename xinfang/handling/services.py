@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from xinfang.cases.clocks import (
@@ -35,6 +35,7 @@ from xinfang.cases.models import (
     RequestKind,
     RequestStatus,
 )
+from xinfang.cases.selectors import case_acting_org
 from xinfang.cases.services import InvalidTransition, case_event_append, case_transition
 from xinfang.cases.workflow import NOT_ACCEPT_RULES, Actor, CaseStatus, CloseReason
 from xinfang.core.errors import ApplicationError, FieldErrors, Msg
@@ -44,12 +45,13 @@ from xinfang.handling.guards import recusal_guard, routing_guard
 from xinfang.handling.models import AlertKind
 from xinfang.handling.supervision import alert
 from xinfang.orgs.models import Org, OrgKind, User
-from xinfang.orgs.selectors import org_nearest
+from xinfang.orgs.permissions import Perm
+from xinfang.orgs.selectors import org_nearest, staff_scope
 
 S = CaseStatus
-ROUTING_CLOCKS = frozenset(
-    {ClockKind.ROUTE, ClockKind.NOTICE, ClockKind.OBJECTION, ClockKind.REPORT}
-)
+# What acceptance ends; a new forwarding also ends the report clock of the previous one.
+SIGNING_CLOCKS = frozenset({ClockKind.ROUTE, ClockKind.NOTICE, ClockKind.OBJECTION})
+ROUTING_CLOCKS = SIGNING_CLOCKS | {ClockKind.REPORT}
 HANDLING_STATES = frozenset({S.ACCEPTED, S.IN_HANDLING, S.EXTENDED})
 
 
@@ -114,9 +116,12 @@ def case_forward(
         raise FieldErrors(
             {"co_orgs": [Msg("协办单位不能与主办单位相同。", "A co-handler cannot be the lead.")]}
         )
-    routing_guard(case=case, target=to_org, actor_org=None, override_reason=override_reason)
-    for org in co_orgs:
-        routing_guard(case=case, target=org, actor_org=None, override_reason=override_reason)
+    # Only a discipline-inspection unit may override the whistleblower guard, with a reason.
+    acting = case_acting_org(
+        case=case, scope=staff_scope(user=actor), perms=frozenset({Perm.CASE_ROUTE})
+    )
+    for org in (to_org, *co_orgs):
+        routing_guard(case=case, target=org, actor_org=acting, override_reason=override_reason)
     clocks: list[ClockChange] = [
         ClockStop(ROUTING_CLOCKS),
         ClockStart(ClockKind.NOTICE, profile="notice-15d", org=to_org),
@@ -124,7 +129,9 @@ def case_forward(
     ]
     if assign and report_due is not None:
         clocks.append(ClockStart(ClockKind.REPORT, due_at=report_due, org=to_org))
-    _revoke(case, AccessRelation.LEAD)
+    # A re-routed case leaves its former lead, co- and sub-units (退单 agreed, 改派).
+    for relation in (AccessRelation.LEAD, AccessRelation.CO, AccessRelation.SUB):
+        _revoke(case, relation)
     case = case_transition(
         case=case,
         to=S.ASSIGNED if assign else S.FORWARDED,
@@ -295,6 +302,26 @@ def case_not_accept(
 
 
 @transaction.atomic
+def case_accused_set(*, case: Case, actor: User, org: Org) -> Case:
+    """The registrar records which unit a petition complains about (被反映单位), as a unit of
+    the tree, so the whistleblower and recusal guards can act on it."""
+    if case.status not in (S.RECEIVED, S.REGISTERED):
+        raise InvalidTransition(Msg("只能在登记阶段确定被反映单位。", "Only while registering."))
+    Case.objects.filter(pk=case.pk).update(
+        accused_org=org, accused_unit=case.accused_unit or org.name
+    )
+    case.accused_org = org
+    case_event_append(
+        case=case,
+        kind=EventKind.NOTE,
+        actor=actor,
+        actor_org=_acting(case),
+        payload={"accused_org": org.pk, "accused_org_name": org.name},
+    )
+    return case
+
+
+@transaction.atomic
 def case_repeat_link(*, case: Case, actor: User, earlier: Case) -> Case:
     """R-REP-1: record that this petition repeats an earlier one (重复信访). It is still an
     ordinary new item, but the earlier item's first handler stays responsible (首办责任制)."""
@@ -365,7 +392,8 @@ def case_accept(*, case: Case, actor: User, handler: User | None = None) -> Case
         to=S.ACCEPTED,
         actor=actor,
         updates={"accepted_at": timezone.now(), "handler": handler},
-        clocks=[ClockStop(ROUTING_CLOCKS), ClockStart(ClockKind.HANDLE, profile=profile)],
+        # The 交办 report clock keeps running: the assigner's due date binds until it is met.
+        clocks=[ClockStop(SIGNING_CLOCKS), ClockStart(ClockKind.HANDLE, profile=profile)],
     )
     org = lead or _acting(case)
     updates: dict[str, Any] = {"holder_org": org, "lead_org": org}
@@ -466,14 +494,13 @@ def case_request(
     if case.requests.filter(kind=kind, status=RequestStatus.PENDING).exists():
         raise InvalidTransition(Msg("已有待审批的同类申请。", "A request of this kind is pending."))
     org = case.lead_org or case.register_org
-    request = CaseRequest.objects.create(
-        case=case,
-        kind=kind,
-        org=org,
-        fields=dict(fields),
-        requested_by=actor,
-        requested_at=timezone.now(),
-    )
+    try:
+        with transaction.atomic():
+            request = _request_create(case, actor, kind, org, fields)
+    except IntegrityError:  # the same request filed twice at once: one is pending already
+        raise InvalidTransition(
+            Msg("已有待审批的同类申请。", "A request of this kind is pending.")
+        ) from None
     alert(
         org=org,
         case=case,
@@ -490,12 +517,32 @@ def case_request(
     return request
 
 
+def _request_create(
+    case: Case, actor: User, kind: RequestKind, org: Org, fields: Mapping[str, Any]
+) -> CaseRequest:
+    return CaseRequest.objects.create(
+        case=case,
+        kind=kind,
+        org=org,
+        fields=dict(fields),
+        requested_by=actor,
+        requested_at=timezone.now(),
+    )
+
+
 def _check_extension(case: Case, fields: Mapping[str, Any]) -> None:
     _required(reason=str(fields.get("reason", "")).strip(), days=fields.get("days"))
     if case.status == S.EXTENDED:
         raise InvalidTransition(Msg("已延期一次，不能再次延期。", "The case was already extended."))
     if case.status != S.IN_HANDLING:
         raise InvalidTransition(Msg("办理中的信访件才能申请延期。", "Only cases in handling."))
+    if case.due_at is not None and case.due_at < timezone.now():
+        raise InvalidTransition(
+            Msg(
+                "办理期限已过，不能再申请延期（应在期限届满前申请）。",
+                "The period has run out; extensions are asked for before it does.",
+            )
+        )
     days = int(fields["days"])
     if not 1 <= days <= settings.XINFANG_MAX_EXTENSION_DAYS:
         raise FieldErrors(
@@ -696,7 +743,7 @@ def case_reexam_request(
         reason=reason,
         updates={"holder_org": organ},
         clocks=[
-            ClockStop(frozenset({window})),
+            ClockStop(frozenset({window, ClockKind.RATING_WINDOW})),
             ClockStart(
                 decide, profile="review-decide-30d" if review else "reexam-decide-30d", org=organ
             ),

@@ -11,11 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from xinfang.cases.models import Case, EventKind
+from xinfang.cases.selectors import case_relations
 from xinfang.cases.services import InvalidTransition, case_event_append, case_flags_set
 from xinfang.core.errors import FieldErrors, Msg
 from xinfang.documents.choices import DocumentKind
 from xinfang.documents.choices import SupervisionLevel as DocLevel
 from xinfang.documents.services import document_issue
+from xinfang.handling.guards import routing_guard
 from xinfang.handling.models import (
     AlertKind,
     StaffAlert,
@@ -24,6 +26,7 @@ from xinfang.handling.models import (
     SupervisionStatus,
 )
 from xinfang.orgs.models import Org, User
+from xinfang.orgs.selectors import bureau_for_region
 
 DOC_LEVEL = {
     SupervisionLevel.REMIND: DocLevel.URGE,
@@ -36,6 +39,18 @@ def alert(*, org: Org, case: Case, kind: AlertKind, text: str) -> StaffAlert:
     return StaffAlert.objects.create(
         org=org, case=case, kind=kind, text=text[:200], created_at=timezone.now()
     )
+
+
+def _issuer(case: Case, target: Org) -> Org:
+    """The supervising bureau; for the bureau's own duties, the bureau one level up."""
+    from xinfang.handling.evaluation import supervising_bureau
+
+    bureau = supervising_bureau(case=case)
+    if bureau.pk != target.pk:
+        return bureau
+    above = target.region.parent
+    upper = bureau_for_region(region=above) if above is not None else None
+    return upper or bureau
 
 
 def alerts_mark_read(*, org_ids: Iterable[int], case: Case) -> int:
@@ -57,13 +72,21 @@ def supervision_open(
     previous: SupervisionOrder | None = None,
     now: datetime | None = None,
 ) -> SupervisionOrder:
-    """Issue a supervision order (the numbered document is its 督办单)."""
-    from xinfang.handling.evaluation import supervising_bureau
-
+    """Issue a supervision order (the numbered document is its 督办单) to a unit that works on
+    the case; the bureau that supervises it issues it."""
     if not problem.strip():
         raise FieldErrors({"problem": [Msg("请填写督办事由。", "State the problem.")]})
+    if target_org.pk not in case_relations(case=case):
+        raise FieldErrors(
+            {
+                "target_org": [
+                    Msg("只能督办承办、协办或登记该件的单位。", "Only a unit working on this case.")
+                ]
+            }
+        )
+    routing_guard(case=case, target=target_org, actor_org=None, override_reason="")
     now = now or timezone.now()
-    issuer = issuer_org or supervising_bureau(case=case)
+    issuer = issuer_org or _issuer(case, target_org)
     due = now + timedelta(days=settings.XINFANG_SUPERVISION_FEEDBACK_DAYS)
     order = SupervisionOrder.objects.create(
         case=case,

@@ -9,8 +9,10 @@ compare-and-set, so several workers may sweep at once and a re-run does nothing 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,12 +20,13 @@ from django.utils import timezone
 from xinfang.cases.clocks import case_due_refresh
 from xinfang.cases.models import DUTY_CLOCKS, Case, CaseClock, ClockKind, EventKind
 from xinfang.cases.services import InvalidTransition, case_event_append, case_transition
-from xinfang.cases.workflow import CaseStatus, CloseReason
+from xinfang.cases.workflow import TERMINAL_STATES, CaseStatus, CloseReason
 from xinfang.handling.evaluation import ratings_expire
 from xinfang.handling.models import AlertKind, SupervisionLevel, SupervisionOrder, SupervisionStatus
 from xinfang.handling.supervision import alert, supervision_escalate, supervision_open
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 BATCH = 500
 
 WINDOW_CLOSES: dict[str, tuple[CloseReason, frozenset[CaseStatus]]] = {
@@ -56,28 +59,46 @@ class SweepResult:
 def sweep_run(*, now: datetime | None = None) -> SweepResult:
     now = now or timezone.now()
     result = SweepResult()
+    # A paused clock (复核 hearing) neither warns nor runs out until it resumes (Art. 36).
     warn = CaseClock.objects.filter(
-        stopped_at__isnull=True, warned_at__isnull=True, warn_at__lte=now, due_at__gt=now
+        stopped_at__isnull=True,
+        warned_at__isnull=True,
+        warn_at__lte=now,
+        due_at__gt=now,
+        paused_at__isnull=True,
     )
     for clock in warn.select_related("case", "org").order_by("warn_at")[:BATCH]:
-        result.warned += _warn(clock, now)
+        result.warned += _isolated(_warn, clock, now) or 0
     due = CaseClock.objects.filter(
-        stopped_at__isnull=True, expired_at__isnull=True, due_at__lte=now
+        stopped_at__isnull=True, expired_at__isnull=True, due_at__lte=now, paused_at__isnull=True
     )
     related = ("case", "org", "case__region", "case__register_org", "case__holder_org")
     # Oldest first, so a backlog after downtime is worked off in order of lateness.
     for clock in due.select_related(*related).order_by("due_at")[:BATCH]:
-        _expire(clock, now, result)
+        _isolated(_expire, clock, now, result)
+    # Orders on a finished case stop escalating: there is nothing left to urge.
     orders = SupervisionOrder.objects.filter(
         status=SupervisionStatus.OPEN, feedback_due__lte=now, level__lt=SupervisionLevel.CIRCULATE
-    )
+    ).exclude(case__status__in=TERMINAL_STATES)
     for order in orders.select_related("case")[:BATCH]:
-        result.escalated += supervision_escalate(order=order, now=now) is not None
+        result.escalated += _isolated(supervision_escalate, order=order, now=now) is not None
     return result
 
 
+def _isolated(step: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+    """Run one clock's step; a failure (e.g. a broken document template) is logged and the
+    sweep goes on with the next clock — the step's transaction rolled back, so it is retried
+    on the next run."""
+    try:
+        return step(*args, **kwargs)
+    except Exception:
+        log.exception("sweep step %s failed", getattr(step, "__name__", step))
+        return None
+
+
 def _claim(clock: CaseClock, **fields: datetime) -> bool:
-    null = {f"{name}__isnull": True for name in fields}
+    # Still running: a clock stopped since it was read (the case moved) is left alone.
+    null = {f"{name}__isnull": True for name in fields} | {"stopped_at__isnull": True}
     return bool(CaseClock.objects.filter(pk=clock.pk, **null).update(**fields))
 
 

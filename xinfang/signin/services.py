@@ -8,13 +8,11 @@ resets them only once the code was right too, so wrong codes add up under the sa
 
 from __future__ import annotations
 
-import ipaddress
 from base64 import b32encode
 from enum import StrEnum
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
-from axes.helpers import get_client_ip_address
 from django.contrib import auth
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest
@@ -25,6 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xinfang.audit.services import audit_record
 from xinfang.core.errors import ApplicationError, Msg
+from xinfang.core.http import client_ip
 from xinfang.orgs.models import User
 from xinfang.signin.selectors import otp_device_exists, otp_required
 
@@ -178,13 +177,5 @@ def _audit(
         object_type="user" if actor else "",
         object_id=actor.pk if actor else "",
         detail=detail,
-        ip=_client_ip(request),
+        ip=client_ip(request),
     )
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    address = get_client_ip_address(request)
-    try:
-        return str(ipaddress.ip_address(address or ""))
-    except ValueError:
-        return None

@@ -10,8 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from xinfang.core.http import client_key
 from xinfang.tracking.services import track_lookup
-from xinfang.tracking.views import client_key
 
 
 class TimelineEntrySerializer(serializers.Serializer):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,24 +16,11 @@ from xinfang.cases.models import Case
 from xinfang.cases.selectors import case_get_by_query_code
 from xinfang.cases.workflow import Actor
 from xinfang.core.errors import ApplicationError, FieldErrors, Msg
+from xinfang.core.http import client_key
 from xinfang.handling.evaluation import case_rate
 from xinfang.handling.models import RatingParty, RatingValue
 from xinfang.handling.services import case_reexam_request, case_withdraw
 from xinfang.tracking.services import TrackingThrottled, track_lookup, track_view
-
-
-def client_key(request: Any) -> str:
-    """The client's address for throttling.
-
-    X-Forwarded-For is read only behind a reverse proxy we run (setting), and then only its last
-    entry, the one our proxy appended: anything before it is whatever the client chose to send.
-    """
-    if settings.XINFANG_TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
-        if forwarded:
-            return str(forwarded)
-    return str(request.META.get("REMOTE_ADDR", ""))
-
 
 # A verified look-up lets the same browser act on the case for a while without re-typing the
 # second factor (rate, ask for 复查, withdraw); the session holds only case ids and times.

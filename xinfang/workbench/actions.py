@@ -39,9 +39,9 @@ class Context:
     scope: StaffScope
     relations: Mapping[int, set[str]] = field(default_factory=dict)
 
-    def acting(self, perms: frozenset[Perm]) -> Org | None:
+    def acting(self, perms: frozenset[Perm], only: frozenset[str] | None = None) -> Org | None:
         return case_acting_org(
-            case=self.case, scope=self.scope, perms=perms, relations=self.relations
+            case=self.case, scope=self.scope, perms=perms, relations=self.relations, only=only
         )
 
     def my_orgs(self) -> list[int]:
@@ -61,11 +61,17 @@ class Action:
     states: frozenset[CaseStatus] = frozenset()
     when: Callable[[Context], bool] = lambda ctx: True
     primary: bool = False
+    # The relations the move needs when narrower than the perm's (workflow.MOVE_RELATIONS).
+    only: frozenset[str] | None = None
+    # False: `when` alone decides (it checks the user's unit itself, e.g. an order's target).
+    scoped: bool = True
 
     def available(self, ctx: Context) -> bool:
         if self.states and ctx.case.status not in self.states:
             return False
-        return ctx.acting(self.perms) is not None and self.when(ctx)
+        if self.scoped and ctx.acting(self.perms, self.only) is None:
+            return False
+        return self.when(ctx)
 
 
 def _to(to: CaseStatus) -> frozenset[Perm]:
@@ -76,10 +82,14 @@ def _pending(ctx: Context) -> CaseRequest | None:
     return ctx.case.requests.filter(status=RequestStatus.PENDING).first()
 
 
+WORKING = frozenset({Perm.CASE_HANDLE, Perm.CASE_APPROVE, Perm.CASE_ROUTE, Perm.CASE_REGISTER})
+
+
 def _my_order(ctx: Context) -> SupervisionOrder | None:
-    return ctx.case.supervisions.filter(
-        status=SupervisionStatus.OPEN, target_org__in=ctx.my_orgs()
-    ).first()
+    """An open order addressed to a unit where the user works cases (whatever its relation:
+    bureaus and 复查 organs are supervised too)."""
+    units = [m.org_id for m in ctx.scope.memberships if WORKING & m.perms]
+    return ctx.case.supervisions.filter(status=SupervisionStatus.OPEN, target_org__in=units).first()
 
 
 def _my_revisit(ctx: Context) -> RevisitTask | None:
@@ -138,6 +148,8 @@ def _assigned(ctx: Context) -> bool:
 ROUTE = frozenset({Perm.CASE_ROUTE})
 HANDLE = frozenset({Perm.CASE_HANDLE})
 APPROVE = frozenset({Perm.CASE_APPROVE})
+LEAD = frozenset({"lead"})
+REVIEW = frozenset({"review"})
 
 ACTIONS: dict[str, Action] = {
     a.name: a
@@ -161,6 +173,9 @@ ACTIONS: dict[str, Action] = {
                    channel=d["channel"], target_org_name=d["target_org_name"],
                    repeat_of=d["repeat_of"]),
                frozenset({S.REGISTERED})),
+        Action("set_accused", _("确定被反映单位"), f.AccusedForm, ROUTE,
+               lambda c, d: h.case_accused_set(case=c.case, actor=c.user, org=d["org"]),
+               frozenset({S.RECEIVED, S.REGISTERED})),
         Action("link_repeat", _("关联重复信访件"), f.RepeatForm, ROUTE, _repeat,
                frozenset({S.RECEIVED, S.REGISTERED}),
                when=lambda c: c.case.repeat_of_id is None),
@@ -204,7 +219,7 @@ ACTIONS: dict[str, Action] = {
                _request(RequestKind.REPLY), HANDLING,
                when=lambda c: _pending(c) is None, primary=True),
         Action("decide_request", _("审批"), f.DecideForm, APPROVE, _decide, HANDLING,
-               when=lambda c: _pending(c) is not None, primary=True),
+               when=lambda c: _pending(c) is not None, primary=True, only=LEAD),
         Action("report_submit", _("报送办结报告"), f.ReportForm, HANDLE,
                lambda c, d: h.case_report_submit(case=c.case, actor=c.user, report=d["report"]),
                frozenset({S.OPINION_ISSUED}), when=_assigned, primary=True),
@@ -214,27 +229,27 @@ ACTIONS: dict[str, Action] = {
                frozenset({S.REPORT_SUBMITTED}), primary=True),
         Action("reexam_decide", _("出具复查意见"), f.ReviewOpinionForm, APPROVE,
                lambda c, d: h.case_reexam_decide(case=c.case, actor=c.user, fields=d),
-               frozenset({S.REEXAM_REQUESTED}), primary=True),
+               frozenset({S.REEXAM_REQUESTED}), primary=True, only=frozenset({"reexam"})),
         Action("review_decide", _("出具复核意见"), f.ReviewOpinionForm, APPROVE,
                lambda c, d: h.case_reexam_decide(case=c.case, actor=c.user, fields=d,
                                                  review=True),
-               frozenset({S.REVIEW_REQUESTED}), primary=True),
+               frozenset({S.REVIEW_REQUESTED}), primary=True, only=REVIEW),
         Action("review_hearing", _("复核听证开始（暂停计时）"), f.EmptyForm, APPROVE,
                lambda c, d: h.case_review_hearing(case=c.case, actor=c.user, start=True),
-               frozenset({S.REVIEW_REQUESTED}), when=lambda c: not _hearing_paused(c)),
+               frozenset({S.REVIEW_REQUESTED}), when=lambda c: not _hearing_paused(c),
+               only=REVIEW),
         Action("review_hearing_end", _("复核听证结束（恢复计时）"), f.EmptyForm, APPROVE,
                lambda c, d: h.case_review_hearing(case=c.case, actor=c.user, start=False),
-               frozenset({S.REVIEW_REQUESTED}), when=_hearing_paused),
+               frozenset({S.REVIEW_REQUESTED}), when=_hearing_paused, only=REVIEW),
         Action("supervise", _("督办"), f.SuperviseForm, frozenset({Perm.CASE_SUPERVISE}),
                lambda c, d: supervision_open(case=c.case, actor=c.user, level=d["level"],
                                              problem=d["problem"], target_org=d["target_org"]),
                OPEN_STATES),
-        Action("feedback", _("督办反馈"), f.FeedbackForm, HANDLE, _feedback, OPEN_STATES,
-               when=lambda c: _my_order(c) is not None, primary=True),
+        Action("feedback", _("督办反馈"), f.FeedbackForm, WORKING, _feedback,
+               when=lambda c: _my_order(c) is not None, primary=True, scoped=False),
         Action("revisit", _("回访"), f.RevisitForm, frozenset({Perm.CASE_REVISIT}), _revisit,
                when=lambda c: _my_revisit(c) is not None, primary=True),
-        Action("withdraw", _("登记撤回"), f.ReasonForm,
-               frozenset({Perm.CASE_REGISTER, Perm.CASE_HANDLE}),
+        Action("withdraw", _("登记书面撤回"), f.ReasonForm, frozenset({Perm.CASE_REGISTER}),
                lambda c, d: h.case_withdraw(case=c.case, actor=c.user, by=Actor.STAFF,
                                             reason=d["reason"]),
                OPEN_STATES - {S.REVIEW_DECIDED}),

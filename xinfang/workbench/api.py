@@ -134,8 +134,10 @@ class CaseActionApi(APIView):
             )
         data = QueryDict(mutable=True)
         body = request.data if isinstance(request.data, dict) else {}
+        # Form fields read text, as from an HTML form: a JSON number or true becomes "5", "True".
         for key, value in body.items():
-            data.setlist(key, value if isinstance(value, list) else [value])
+            values = value if isinstance(value, list) else [value]
+            data.setlist(key, ["" if v is None else str(v) for v in values])
         form, error = action_run(action, request._request, case, data)
         if error is not None:
             raise error

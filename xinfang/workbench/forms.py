@@ -109,6 +109,11 @@ class NotAcceptForm(CaseForm):
         return earlier
 
 
+class AccusedForm(CaseForm):
+    org_fields = ("org",)
+    org = OrgField(label=_("被反映单位"))
+
+
 class RepeatForm(CaseForm):
     earlier = forms.CharField(label=_("在先信访件编号"), max_length=40)
 
@@ -226,7 +231,6 @@ class SuperviseForm(CaseForm):
 
 
 class FeedbackForm(CaseForm):
-    order = forms.IntegerField(widget=forms.HiddenInput)
     feedback = forms.CharField(label=_("书面反馈"), widget=TEXT, max_length=5000)
 
 

@@ -18,6 +18,7 @@ from xinfang.cases.models import Case
 from xinfang.cases.selectors import case_get_for_user
 from xinfang.cases.workflow import CaseStatus
 from xinfang.core.errors import ApplicationError, FieldErrors
+from xinfang.core.http import client_ip
 from xinfang.handling.selectors import (
     QUEUE_LABELS,
     Queue,
@@ -220,7 +221,7 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
             "item_number": case.item_number,
             "fields": ["name", "phone", "id_number", "address"],
         },
-        ip=request.META.get("REMOTE_ADDR"),
+        ip=client_ip(request),
     )
     return render(request, "workbench/_people.html", {"people": people, "revealed": True})
 
@@ -231,7 +232,8 @@ def bulk(request: HttpRequest) -> HttpResponse:
     """The same action on several cases (e.g. register or sign a batch); each case moves or
     fails on its own, and the page lists what happened."""
     name = request.POST.get("action", "")
-    ids = [int(v) for v in request.POST.getlist("case") if v.isdigit()][:PAGE_SIZE]
+    ids = [int(v) for v in request.POST.getlist("case") if v.isascii() and v.isdigit()]
+    ids = ids[:PAGE_SIZE]
     action = ACTIONS.get(name)
     if action is None or name not in BULK_ACTIONS:
         return HttpResponse(status=400)

@@ -17,6 +17,7 @@ from xinfang.core.errors import ApplicationError, FieldErrors
 from xinfang.documents.choices import DocumentKind
 from xinfang.handling.services import (
     case_accept,
+    case_accused_set,
     case_forward,
     case_not_accept,
     case_object,
@@ -32,9 +33,12 @@ S = CaseStatus
 
 def accusation(w: World) -> Case:
     case = make_case(petition_type="accusation", accused_unit="芙蓉区住房和城乡建设局")
-    Case.objects.filter(pk=case.pk).update(accused_org=w.housing)
-    case.refresh_from_db()
-    return case_register(case=case, actor=w.registrar)
+    case = case_register(case=case, actor=w.registrar)
+    # Not routable before the registrar has named the accused unit in the tree.
+    with pytest.raises(ApplicationError) as unknown:
+        case_forward(case=case, actor=w.registrar, to_org=w.county_gov)
+    assert unknown.value.code == "accused_unknown"
+    return case_accused_set(case=case, actor=w.registrar, org=w.housing)
 
 
 def test_an_accusation_never_reaches_the_accused_unit_or_below(world: World) -> None:

@@ -174,3 +174,53 @@ def test_a_repeat_keeps_the_first_handler_of_the_earlier_item(world: World) -> N
     assert first.item_number in handler.get("/staff/").content.decode()
     handler.get(f"/staff/cases/{first.pk}/")
     assert first.item_number not in handler.get("/staff/").content.decode()
+
+
+def replied_case(world: World) -> Case:
+    registrar, handler, leader = (
+        as_user(u) for u in (world.registrar, world.handler, world.leader)
+    )
+    case = make_case()
+    act(registrar, case, "register")
+    act(registrar, case, "forward", to_org=world.housing.code)
+    act(handler, case, "accept")
+    act(handler, case, "start")
+    act(handler, case, "submit_reply", **REPLY)
+    act(leader, case, "decide_request", approve="1")
+    case.refresh_from_db()
+    return case
+
+
+def test_only_the_organs_above_decide_reexam_and_review(world: World) -> None:
+    case = replied_case(world)
+    case_reexam_request(case=case, actor=None, by=Actor.PETITIONER, reason="不服")
+    opinion = {**REPLY, "outcome": "uphold"}
+    # The unit whose opinion is under review cannot re-examine it.
+    assert act(as_user(world.leader), case, "reexam_decide", **opinion).status_code == 403
+    assert act(as_user(world.county_leader), case, "reexam_decide", **opinion).status_code == 302
+    case.refresh_from_db()
+    case_reexam_request(case=case, actor=None, by=Actor.PETITIONER, reason="仍不服", review=True)
+    assert act(as_user(world.county_leader), case, "review_decide", **opinion).status_code == 403
+    assert act(as_user(world.city_leader), case, "review_decide", **opinion).status_code == 302
+    assert status(case) == S.CLOSED
+
+
+def test_a_supervised_unit_answers_in_writing(world: World) -> None:
+    case = replied_case(world)
+    supervisor = as_user(world.supervisor)
+    ordered = act(
+        supervisor,
+        case,
+        "supervise",
+        level="1",
+        target_org=world.housing.code,
+        problem="答复内容过于简单",
+    )
+    assert ordered.status_code == 302
+    handler = as_user(world.handler)
+    assert case.item_number in handler.get("/staff/queue/supervised/").content.decode()
+    assert act(handler, case, "feedback", feedback="").status_code == 400
+    assert act(handler, case, "feedback", feedback="已补充答复并电话沟通").status_code == 302
+    case.refresh_from_db()
+    assert not case.is_supervised
+    assert case.supervisions.get().feedback == "已补充答复并电话沟通"
