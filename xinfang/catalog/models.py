@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -97,6 +98,13 @@ class PetitionType(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The type's name in the current UI language."""
+        return (
+            self.name_en if (get_language() or "").startswith("en") and self.name_en else self.name
+        )
 
 
 class DispatchRule(models.Model):

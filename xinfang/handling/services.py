@@ -42,7 +42,7 @@ from xinfang.core.errors import ApplicationError, FieldErrors, Msg
 from xinfang.documents.choices import DocumentKind, ReviewOutcome
 from xinfang.documents.services import document_issue
 from xinfang.handling.guards import recusal_guard, routing_guard
-from xinfang.handling.models import AlertKind
+from xinfang.handling.models import AlertKind, StaffAlert
 from xinfang.handling.supervision import alert
 from xinfang.orgs.models import Org, OrgKind, User
 from xinfang.orgs.permissions import Perm
@@ -112,6 +112,10 @@ def case_forward(
     """转送 (or 交办 with a result-report due date) to the competent organ (Art. 22)."""
     if assign and report_due is None:
         _required(report_due=None)
+    if report_due is not None and report_due <= timezone.now():
+        raise FieldErrors(
+            {"report_due": [Msg("办结报告期限须晚于今天。", "The report is due after today.")]}
+        )
     if to_org.pk in {o.pk for o in co_orgs}:
         raise FieldErrors(
             {"co_orgs": [Msg("协办单位不能与主办单位相同。", "A co-handler cannot be the lead.")]}
@@ -570,6 +574,10 @@ def case_request_decide(
     *, request: CaseRequest, actor: User, approve: bool, note: str = ""
 ) -> CaseRequest:
     """The unit head approves or returns a pending request; approval makes the move."""
+    # The unit's "awaiting approval" alert is done with, whichever way it is decided.
+    StaffAlert.objects.filter(
+        case_id=request.case_id, kind=AlertKind.APPROVAL, read_at__isnull=True
+    ).update(read_at=timezone.now())
     claimed = CaseRequest.objects.filter(pk=request.pk, status=RequestStatus.PENDING).update(
         status=RequestStatus.APPROVED if approve else RequestStatus.REJECTED,
         decided_by=actor,

@@ -141,6 +141,12 @@ def _repeat(ctx: Context, d: dict[str, Any]) -> Any:
     return h.case_repeat_link(case=ctx.case, actor=ctx.user, earlier=earlier)
 
 
+def _can_draft(ctx: Context) -> bool:
+    """A written opinion is drafted for appeals and accusations; suggestions, enquiries and
+    thanks are answered and closed (T24), with no 复查 to follow."""
+    return _pending(ctx) is None and ctx.case.petition_type.kind not in ADVICE_KINDS
+
+
 def _assigned(ctx: Context) -> bool:
     return ctx.case.clocks.filter(kind=ClockKind.REPORT).exists()
 
@@ -148,6 +154,7 @@ def _assigned(ctx: Context) -> bool:
 ROUTE = frozenset({Perm.CASE_ROUTE})
 HANDLE = frozenset({Perm.CASE_HANDLE})
 APPROVE = frozenset({Perm.CASE_APPROVE})
+SUPERVISE = frozenset({Perm.CASE_SUPERVISE})
 LEAD = frozenset({"lead"})
 REVIEW = frozenset({"review"})
 
@@ -217,7 +224,7 @@ ACTIONS: dict[str, Action] = {
                when=lambda c: _pending(c) is None),
         Action("submit_reply", _("拟写处理意见"), f.OpinionForm, HANDLE,
                _request(RequestKind.REPLY), HANDLING,
-               when=lambda c: _pending(c) is None, primary=True),
+               when=_can_draft, primary=True),
         Action("decide_request", _("审批"), f.DecideForm, APPROVE, _decide, HANDLING,
                when=lambda c: _pending(c) is not None, primary=True, only=LEAD),
         Action("report_submit", _("报送办结报告"), f.ReportForm, HANDLE,
@@ -242,8 +249,9 @@ ACTIONS: dict[str, Action] = {
                lambda c, d: h.case_review_hearing(case=c.case, actor=c.user, start=False),
                frozenset({S.REVIEW_REQUESTED}), when=_hearing_paused, only=REVIEW),
         Action("supervise", _("督办"), f.SuperviseForm, frozenset({Perm.CASE_SUPERVISE}),
-               lambda c, d: supervision_open(case=c.case, actor=c.user, level=d["level"],
-                                             problem=d["problem"], target_org=d["target_org"]),
+               lambda c, d: supervision_open(
+                   case=c.case, actor=c.user, level=d["level"], problem=d["problem"],
+                   target_org=d["target_org"], issuer_org=c.acting(SUPERVISE)),
                OPEN_STATES),
         Action("feedback", _("督办反馈"), f.FeedbackForm, WORKING, _feedback,
                when=lambda c: _my_order(c) is not None, primary=True, scoped=False),

@@ -8,11 +8,19 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from xinfang.cases.models import Case, CaseRequest, ClockKind, Outcome, RequestStatus
+from xinfang.cases.models import (
+    Case,
+    CaseRequest,
+    ClockKind,
+    EventKind,
+    Outcome,
+    RequestStatus,
+)
 from xinfang.cases.selectors import case_acting_org
 from xinfang.core.validators import mask_address, mask_id_number, mask_name, mask_phone
 from xinfang.documents.selectors import document_list_for_case
 from xinfang.handling.selectors import responsibility_chain
+from xinfang.orgs.models import Org
 from xinfang.orgs.permissions import Perm
 from xinfang.orgs.selectors import StaffScope
 
@@ -93,6 +101,13 @@ def _requests(case: Case) -> list[CaseRequest]:
     rows = case.requests.select_related("requested_by", "decided_by")
     pending = list(rows.filter(status=RequestStatus.PENDING))
     return pending + list(rows.exclude(status=RequestStatus.PENDING).order_by("-pk")[:3])
+
+
+def action_initial(*, case: Case) -> dict[str, dict[str, Any]]:
+    """Forms pre-filled from what the system proposes: the dispatch catalogue's lead unit."""
+    suggestion = case.events.filter(kind=EventKind.ROUTE_SUGGESTED).order_by("-pk").first()
+    lead = Org.objects.filter(pk=suggestion.payload.get("lead_org")).first() if suggestion else None
+    return {"forward": {"to_org": lead.code}} if lead else {}
 
 
 def case_page(*, case: Case, scope: StaffScope) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xinfang.audit.models import AuditAction
 from xinfang.audit.services import audit_record
@@ -124,14 +124,16 @@ def _page(
     ctx = context_for(case=case, user=request.user, scope=scope)  # type: ignore[arg-type]
     available = actions_available(ctx=ctx)
     bound = forms or {}
-    action_forms = [(a, bound.get(a.name) or a.form(case=case, prefix=a.name)) for a in available]
+    initial = presenters.action_initial(case=case)
+    action_forms = [
+        (a, bound.get(a.name) or a.form(case=case, prefix=a.name, initial=initial.get(a.name)))
+        for a in available
+    ]
+    # Open the form the user just sent, else the first main step on offer.
+    opened = next(iter(bound), None) or next((a.name for a in available if a.primary), None)
     data = presenters.case_page(case=case, scope=scope)
-    return render(
-        request,
-        "workbench/case.html",
-        {**data, "case": case, "actions": action_forms, "error": error},
-        status=status,
-    )
+    context = {**data, "case": case, "actions": action_forms, "error": error, "opened": opened}
+    return render(request, "workbench/case.html", context, status=status)
 
 
 @require_GET
@@ -177,17 +179,22 @@ def action_run(
     return None, None
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @staff_login_required
 def case_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     case = _case_or_404(request, pk)
+    if request.method == "GET":  # e.g. reloading the address an error page was shown at
+        return redirect(reverse("workbench:case", args=[case.pk]))
     try:
         action = _find_action(request, case, name)
     except PermissionError:
         return _page(request, case, status=403, error=str(_not_allowed()))
     form, error = action_run(action, request, case, request.POST, prefix=name)
-    if error is not None:
+    if error is not None or form is not None:
+        # The failed move rolled back; the page must show the case as stored, not as the
+        # service had begun to change it in memory.
         case.refresh_from_db()
+    if error is not None:
         return _page(request, case, status=error.http_status, error=str(error.message))
     if form is not None:
         return _page(request, case, forms={name: form}, status=400)
@@ -250,6 +257,18 @@ def bulk(request: HttpRequest) -> HttpResponse:
             results.append((case, str(_not_allowed())))
             continue
         form, error = action_run(found, request, case, data)
-        message = str(error.message) if error else (form.errors.as_text() if form else "")
+        message = str(error.message) if error else (_form_errors(form) if form else "")
         results.append((case, message))
-    return render(request, "workbench/bulk_result.html", {"results": results, "action": action})
+    back = request.POST.get("queue", "")
+    context = {"results": results, "action": action, "queue": back if back in set(Queue) else ""}
+    return render(request, "workbench/bulk_result.html", context)
+
+
+def _form_errors(form: Any) -> str:
+    """A form's errors as one readable line: "label: message" per field."""
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        text = "；".join(str(e) for e in errors)
+        parts.append(f"{label}：{text}" if label else text)
+    return "；".join(parts)

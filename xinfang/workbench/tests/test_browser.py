@@ -345,7 +345,11 @@ def register_and_forward(page: Any, item_number: str, housing: str, shots: Any) 
     # Forwarding without a unit: the field says so, the input is kept, the case stays put.
     page.goto(case_url)
     forward = page.locator("details[data-action=forward]")
-    act(page, "forward", reason=FORWARD_NOTE)
+    # The main step is open and the dispatch catalogue's proposal is pre-selected (here the
+    # fallback: the county government, since no rule covers the category).
+    expect(forward).to_have_attribute("open", "")
+    expect(forward.locator("[name=forward-to_org]")).not_to_have_value("")
+    act(page, "forward", to_org="", reason=FORWARD_NOTE)
     expect(page.get_by_role("heading", level=1)).to_have_text("小区夜间施工噪音扰民")
     expect(forward).to_have_attribute("open", "")
     errors = forward.locator(".field.has-error")
