@@ -32,6 +32,7 @@ class ClockStart:
     profile: str | None = None
     due_at: datetime | None = None
     org: Org | None = None
+    start: datetime | None = None  # when the period began, if not at the move (送达 dates)
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def clock_new(change: ClockStart, now: datetime) -> CaseClock:
 
 
 def _start(case: Case, change: ClockStart, now: datetime) -> CaseClock:
-    clock = clock_new(change, now)
+    clock = clock_new(change, change.start or now)
     clock.case = case
     clock.save(force_insert=True)
     return clock

@@ -102,7 +102,8 @@ def queue_cases(*, scope: StaffScope, queue: Queue) -> QuerySet[Case]:
     elif queue == Queue.SIGN:
         qs = held.filter(status__in=(S.FORWARDED, S.ASSIGNED))
     elif queue == Queue.HANDLE:
-        qs = held.filter(status__in=HANDLING)
+        # Includes a paper reply whose receipt by the petitioner is still to be recorded.
+        qs = held.filter(status__in=(*HANDLING, S.OPINION_ISSUED))
     elif queue == Queue.DUE_SOON:
         qs = held.filter(due_state=DueState.WARNING)
     elif queue == Queue.OVERDUE:

@@ -29,6 +29,7 @@ from xinfang.cases.models import (
     CaseAccess,
     CaseEvent,
     CaseRequest,
+    Channel,
     ClockKind,
     EventKind,
     Outcome,
@@ -40,7 +41,8 @@ from xinfang.cases.services import InvalidTransition, case_event_append, case_tr
 from xinfang.cases.workflow import NOT_ACCEPT_RULES, Actor, CaseStatus, CloseReason
 from xinfang.core.errors import ApplicationError, FieldErrors, Msg
 from xinfang.documents.choices import DocumentKind, ReviewOutcome
-from xinfang.documents.services import document_issue
+from xinfang.documents.models import Document
+from xinfang.documents.services import document_issue, document_serve
 from xinfang.handling.guards import recusal_guard, routing_guard
 from xinfang.handling.models import AlertKind, StaffAlert
 from xinfang.handling.supervision import alert
@@ -66,7 +68,7 @@ def _required(**values: Any) -> None:
 
 def _issue(
     case: Case, kind: DocumentKind, org: Org, actor: User | None, fields: Mapping[str, Any]
-) -> None:
+) -> Document:
     doc = document_issue(case=case, kind=kind, org=org, actor=actor, fields=fields)
     case_event_append(
         case=case,
@@ -76,6 +78,7 @@ def _issue(
         payload={"document": doc.pk, "kind": kind, "number": doc.number},
         public=doc.is_public,
     )
+    return doc
 
 
 def _grant(case: Case, org: Org, relation: AccessRelation) -> None:
@@ -634,11 +637,35 @@ def remedy_org(*, org: Org) -> Org | None:
     return org_nearest(kind=OrgKind.GOVERNMENT, region=region) if region else None
 
 
+# Channels whose petitioners receive the reply online the moment it is issued; letters,
+# visits and calls are answered on paper, and the 复查/复核 windows run from receipt (C-6).
+ONLINE_CHANNELS = frozenset(
+    {Channel.WEB, Channel.MOBILE, Channel.API, Channel.WECHAT, Channel.MAILBOX, Channel.OPEN311}
+)
+
+
+def _served_online(case: Case) -> bool:
+    return case.channel in ONLINE_CHANNELS
+
+
+def _windows(served: datetime, *, review: bool) -> list[ClockChange]:
+    """The petitioner's windows, counted from the day the written answer was received."""
+    window = ClockKind.REVIEW_WINDOW if review else ClockKind.REEXAM_WINDOW
+    profile = "review-request-30d" if review else "reexam-request-30d"
+    changes: list[ClockChange] = [ClockStart(window, profile=profile, start=served)]
+    if not review:
+        rating_due = served + timedelta(days=settings.XINFANG_RATING_WINDOW_DAYS)
+        changes.append(ClockStart(ClockKind.RATING_WINDOW, due_at=rating_due, start=served))
+    return changes
+
+
 def _issue_opinion(case: Case, actor: User, fields: Mapping[str, Any]) -> None:
-    """T14: the signed 信访处理意见书, served now (online), opening the 30-day 复查 window."""
+    """T14: the signed 信访处理意见书. Served online at once (the 30-day 复查 window opens);
+    on paper, the window opens when staff record the date of receipt (case_service_record)."""
     org = case.lead_org or case.register_org
     upper = remedy_org(org=org)
     now = timezone.now()
+    online = _served_online(case)
     case = case_transition(
         case=case,
         to=S.OPINION_ISSUED,
@@ -646,26 +673,68 @@ def _issue_opinion(case: Case, actor: User, fields: Mapping[str, Any]) -> None:
         updates={
             "outcome": fields["outcome"],
             "opinion_issued_at": now,
-            "opinion_served_at": now,
-            "holder_org": None,
+            "opinion_served_at": now if online else None,
+            "holder_org": None if online else org,
         },
         clocks=[
             ClockStop(frozenset({ClockKind.HANDLE})),
-            ClockStart(ClockKind.REEXAM_WINDOW, profile="reexam-request-30d"),
-            ClockStart(
-                ClockKind.RATING_WINDOW,
-                due_at=now + timedelta(days=settings.XINFANG_RATING_WINDOW_DAYS),
-            ),
+            *(_windows(now, review=False) if online else []),
         ],
-        payload={"outcome": fields["outcome"]},
+        payload={"outcome": fields["outcome"], "served_online": online},
     )
-    _issue(
+    doc = _issue(
         case,
         DocumentKind.REPLY_OPINION,
         org,
         actor,
         {**fields, "remedy_org": upper.name if upper else "", "remedy_days": 30},
     )
+    if online:
+        document_serve(document=doc, served_at=now)
+
+
+SERVICE_STATES = frozenset(
+    {S.OPINION_ISSUED, S.REPORT_SUBMITTED, S.COMPLETION_CONFIRMED, S.REEXAM_DECIDED}
+)
+
+
+@transaction.atomic
+def case_service_record(*, case: Case, actor: User, served_at: datetime) -> Case:
+    """送达: the petitioner received the written opinion (or 复查意见) on paper on `served_at`;
+    the 30-day window to ask the organ above runs from that day (Arts. 35–36)."""
+    review = case.status == S.REEXAM_DECIDED
+    kind = DocumentKind.REEXAM_OPINION if review else DocumentKind.REPLY_OPINION
+    doc = case.documents.filter(kind=kind, served_at__isnull=True).order_by("-pk").first()
+    if case.status not in SERVICE_STATES or doc is None:
+        raise InvalidTransition(Msg("没有待送达的意见书。", "No opinion is waiting to be served."))
+    if served_at > timezone.now() or served_at < doc.created_at - timedelta(days=1):
+        raise FieldErrors(
+            {
+                "served_on": [
+                    Msg(
+                        "送达日期须在出具日期之后、今天之前。",
+                        "Served between the issue date and today.",
+                    )
+                ]
+            }
+        )
+    document_serve(document=doc, served_at=served_at)
+    before = case.due_at
+    if not review:
+        Case.objects.filter(pk=case.pk).update(opinion_served_at=served_at, holder_org=None)
+        case.opinion_served_at, case.holder_org = served_at, None
+    clocks_apply(case=case, changes=_windows(served_at, review=review), now=timezone.now())
+    case_event_append(
+        case=case,
+        kind=EventKind.DOCUMENT,
+        actor=actor,
+        actor_org=doc.org,
+        public=True,
+        payload={"document": doc.pk, "served_at": served_at.isoformat()},
+        deadline_before=before,
+        deadline_after=case.due_at,
+    )
+    return case
 
 
 # --- assigned items: completion report (T15) ------------------------------------------------
@@ -777,9 +846,12 @@ def case_reexam_decide(
     _check_reply(fields, outcomes=ReviewOutcome.values)
     organ = _reviewer(case, AccessRelation.REVIEW if review else AccessRelation.REEXAM)
     decide = ClockKind.REVIEW_DECIDE if review else ClockKind.REEXAM_DECIDE
-    clocks: list[Any] = [ClockStop(frozenset({decide}))]
-    if not review:
-        clocks.append(ClockStart(ClockKind.REVIEW_WINDOW, profile="review-request-30d"))
+    now = timezone.now()
+    # The 复核 window runs from receipt of the 复查意见: at once online, else when recorded.
+    served = not review and _served_online(case)
+    clocks: list[ClockChange] = [ClockStop(frozenset({decide}))]
+    if served:
+        clocks += _windows(now, review=True)
     case = case_transition(
         case=case,
         to=S.REVIEW_DECIDED if review else S.REEXAM_DECIDED,
@@ -790,7 +862,7 @@ def case_reexam_decide(
     )
     upper = None if review else remedy_org(org=organ)
     kind = DocumentKind.REVIEW_OPINION if review else DocumentKind.REEXAM_OPINION
-    _issue(
+    doc = _issue(
         case,
         kind,
         organ,
@@ -800,6 +872,8 @@ def case_reexam_decide(
             **({} if review else {"remedy_org": upper.name if upper else "", "remedy_days": 30}),
         },
     )
+    if served:
+        document_serve(document=doc, served_at=now)
     if review:  # Art. 36 ¶3: the same matter is not accepted again
         case = case_transition(
             case=case, to=S.CLOSED, actor=None, close_reason=CloseReason.REVIEW_FINAL

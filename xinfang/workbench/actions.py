@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from typing import Any
 
 from django.utils.functional import Promise
@@ -15,7 +16,9 @@ from xinfang.cases.models import Case, CaseRequest, ClockKind, RequestKind, Requ
 from xinfang.cases.selectors import case_acting_org, case_get_for_user, case_relations
 from xinfang.cases.services import case_register
 from xinfang.cases.workflow import OPEN_STATES, Actor, CaseStatus, perms_for
+from xinfang.clock.engine import TZ
 from xinfang.core.errors import ApplicationError, FieldErrors, Msg
+from xinfang.documents.choices import DocumentKind
 from xinfang.handling import services as h
 from xinfang.handling.evaluation import revisit_complete
 from xinfang.handling.models import RevisitTask, SupervisionOrder, SupervisionStatus
@@ -107,8 +110,9 @@ def _decide(ctx: Context, d: dict[str, Any]) -> Any:
     request = _pending(ctx)
     if request is None:
         raise ApplicationError(Msg("没有待审批的申请。", "Nothing is pending."), code="none")
-    return h.case_request_decide(request=request, actor=ctx.user, approve=d["approve"],
-                                 note=d.get("note", ""))  # fmt: skip
+    return h.case_request_decide(
+        request=request, actor=ctx.user, approve=d["approve"], note=d.get("note", "")
+    )
 
 
 def _feedback(ctx: Context, d: dict[str, Any]) -> Any:
@@ -141,6 +145,19 @@ def _repeat(ctx: Context, d: dict[str, Any]) -> Any:
     return h.case_repeat_link(case=ctx.case, actor=ctx.user, earlier=earlier)
 
 
+def _unserved(ctx: Context) -> bool:
+    """A paper 意见书 (or 复查意见) whose receipt has not been recorded yet."""
+    return ctx.case.documents.filter(
+        kind__in=(DocumentKind.REPLY_OPINION, DocumentKind.REEXAM_OPINION), served_at__isnull=True
+    ).exists()
+
+
+def _served(ctx: Context, d: dict[str, Any]) -> Any:
+    # The day counts, not the hour: the period runs from the day after receipt (C-1).
+    served = datetime.combine(d["served_on"], time(0, 0), tzinfo=TZ)
+    return h.case_service_record(case=ctx.case, actor=ctx.user, served_at=served)
+
+
 def _can_draft(ctx: Context) -> bool:
     """A written opinion is drafted for appeals and accusations; suggestions, enquiries and
     thanks are answered and closed (T24), with no 复查 to follow."""
@@ -161,116 +178,315 @@ REVIEW = frozenset({"review"})
 ACTIONS: dict[str, Action] = {
     a.name: a
     for a in (
-        Action("register", _("登记"), f.EmptyForm, frozenset({Perm.CASE_REGISTER}),
-               lambda c, d: case_register(case=c.case, actor=c.user), frozenset({S.RECEIVED}),
-               primary=True),
-        Action("forward", _("转送/交办"), f.ForwardForm, ROUTE,
-               lambda c, d: h.case_forward(
-                   case=c.case, actor=c.user, to_org=d["to_org"], co_orgs=list(d["co_orgs"]),
-                   assign=d["assign"], report_due=_end_of(d.get("report_due")),
-                   reason=d["reason"], override_reason=d["override_reason"]),
-               frozenset({S.REGISTERED}), primary=True),
-        Action("accept_own", _("本机关受理"), f.AcceptForm, _to(S.ACCEPTED),
-               lambda c, d: h.case_accept(case=c.case, actor=c.user, handler=d.get("handler")),
-               frozenset({S.REGISTERED})),
-        Action("not_accept", _("不予受理/告知/导入法定程序"), f.NotAcceptForm, ROUTE,
-               lambda c, d: h.case_not_accept(
-                   case=c.case, actor=c.user, outcome=S(d["outcome"]), reason=d["reason"],
-                   rule=d["rule"],
-                   channel=d["channel"], target_org_name=d["target_org_name"],
-                   repeat_of=d["repeat_of"]),
-               frozenset({S.REGISTERED})),
-        Action("set_accused", _("确定被反映单位"), f.AccusedForm, ROUTE,
-               lambda c, d: h.case_accused_set(case=c.case, actor=c.user, org=d["org"]),
-               frozenset({S.RECEIVED, S.REGISTERED})),
-        Action("link_repeat", _("关联重复信访件"), f.RepeatForm, ROUTE, _repeat,
-               frozenset({S.RECEIVED, S.REGISTERED}),
-               when=lambda c: c.case.repeat_of_id is None),
-        Action("transfer_accusation", _("移交纪检监察"), f.TransferForm, ROUTE,
-               lambda c, d: h.case_transfer_accusation(case=c.case, actor=c.user,
-                                                       to_org=d["to_org"], reason=d["reason"]),
-               frozenset({S.REGISTERED}),
-               when=lambda c: c.case.petition_type.kind == "accusation"),
-        Action("close_advice", _("答复办结"), f.ReplyTextForm, HANDLE | ROUTE,
-               lambda c, d: h.case_advice_close(case=c.case, actor=c.user, reply=d["reply"]),
-               frozenset({S.REGISTERED}) | HANDLING,
-               when=lambda c: c.case.petition_type.kind in ADVICE_KINDS),
-        Action("accept", _("签收受理"), f.AcceptForm, HANDLE,
-               lambda c, d: h.case_accept(case=c.case, actor=c.user, handler=d.get("handler")),
-               frozenset({S.FORWARDED, S.ASSIGNED}), primary=True),
-        Action("object", _("提出异议（退回）"), f.ObjectForm, HANDLE,
-               lambda c, d: h.case_object(case=c.case, actor=c.user, reason=d["reason"],
-                                          suggested_org=d.get("suggested_org")),
-               frozenset({S.FORWARDED, S.ASSIGNED})),
-        Action("objection_decide", _("审核异议"), f.ObjectionDecideForm, ROUTE,
-               lambda c, d: h.case_objection_decide(case=c.case, actor=c.user, agree=d["agree"],
-                                                    new_org=d.get("new_org"), reason=d["reason"]),
-               frozenset({S.OBJECTED}), primary=True),
-        Action("start", _("开始办理"), f.EmptyForm, HANDLE,
-               lambda c, d: h.case_start(case=c.case, actor=c.user),
-               frozenset({S.ACCEPTED, S.HEARING}), primary=True),
-        Action("set_handler", _("指定承办人"), f.HandlerForm, HANDLE,
-               lambda c, d: h.case_handler_assign(case=c.case, actor=c.user, handler=d["handler"]),
-               HANDLING),
-        Action("subdispatch", _("转派下级"), f.SubdispatchForm, HANDLE,
-               lambda c, d: h.case_subdispatch(case=c.case, actor=c.user, to_org=d["to_org"],
-                                               note=d["note"]),
-               HANDLING),
-        Action("hearing", _("组织听证"), f.NoteForm, HANDLE,
-               lambda c, d: h.case_hearing(case=c.case, actor=c.user, start=True, note=d["note"]),
-               frozenset({S.IN_HANDLING})),
-        Action("request_extension", _("申请延期"), f.ExtensionForm, HANDLE,
-               _request(RequestKind.EXTENSION), frozenset({S.IN_HANDLING}),
-               when=lambda c: _pending(c) is None),
-        Action("submit_reply", _("拟写处理意见"), f.OpinionForm, HANDLE,
-               _request(RequestKind.REPLY), HANDLING,
-               when=_can_draft, primary=True),
-        Action("decide_request", _("审批"), f.DecideForm, APPROVE, _decide, HANDLING,
-               when=lambda c: _pending(c) is not None, primary=True, only=LEAD),
-        Action("report_submit", _("报送办结报告"), f.ReportForm, HANDLE,
-               lambda c, d: h.case_report_submit(case=c.case, actor=c.user, report=d["report"]),
-               frozenset({S.OPINION_ISSUED}), when=_assigned, primary=True),
-        Action("report_decide", _("审核办结报告"), f.DecideForm, ROUTE,
-               lambda c, d: h.case_report_decide(case=c.case, actor=c.user,
-                                                 confirm=d["approve"], note=d["note"]),
-               frozenset({S.REPORT_SUBMITTED}), primary=True),
-        Action("reexam_decide", _("出具复查意见"), f.ReviewOpinionForm, APPROVE,
-               lambda c, d: h.case_reexam_decide(case=c.case, actor=c.user, fields=d),
-               frozenset({S.REEXAM_REQUESTED}), primary=True, only=frozenset({"reexam"})),
-        Action("review_decide", _("出具复核意见"), f.ReviewOpinionForm, APPROVE,
-               lambda c, d: h.case_reexam_decide(case=c.case, actor=c.user, fields=d,
-                                                 review=True),
-               frozenset({S.REVIEW_REQUESTED}), primary=True, only=REVIEW),
-        Action("review_hearing", _("复核听证开始（暂停计时）"), f.EmptyForm, APPROVE,
-               lambda c, d: h.case_review_hearing(case=c.case, actor=c.user, start=True),
-               frozenset({S.REVIEW_REQUESTED}), when=lambda c: not _hearing_paused(c),
-               only=REVIEW),
-        Action("review_hearing_end", _("复核听证结束（恢复计时）"), f.EmptyForm, APPROVE,
-               lambda c, d: h.case_review_hearing(case=c.case, actor=c.user, start=False),
-               frozenset({S.REVIEW_REQUESTED}), when=_hearing_paused, only=REVIEW),
-        Action("supervise", _("督办"), f.SuperviseForm, frozenset({Perm.CASE_SUPERVISE}),
-               lambda c, d: supervision_open(
-                   case=c.case, actor=c.user, level=d["level"], problem=d["problem"],
-                   target_org=d["target_org"], issuer_org=c.acting(SUPERVISE)),
-               OPEN_STATES),
-        Action("feedback", _("督办反馈"), f.FeedbackForm, WORKING, _feedback,
-               when=lambda c: _my_order(c) is not None, primary=True, scoped=False),
-        Action("revisit", _("回访"), f.RevisitForm, frozenset({Perm.CASE_REVISIT}), _revisit,
-               when=lambda c: _my_revisit(c) is not None, primary=True),
-        Action("withdraw", _("登记书面撤回"), f.ReasonForm, frozenset({Perm.CASE_REGISTER}),
-               lambda c, d: h.case_withdraw(case=c.case, actor=c.user, by=Actor.STAFF,
-                                            reason=d["reason"]),
-               OPEN_STATES - {S.REVIEW_DECIDED}),
+        Action(
+            "register",
+            _("登记"),
+            f.EmptyForm,
+            frozenset({Perm.CASE_REGISTER}),
+            lambda c, d: case_register(case=c.case, actor=c.user),
+            frozenset({S.RECEIVED}),
+            primary=True,
+        ),
+        Action(
+            "forward",
+            _("转送/交办"),
+            f.ForwardForm,
+            ROUTE,
+            lambda c, d: h.case_forward(
+                case=c.case,
+                actor=c.user,
+                to_org=d["to_org"],
+                co_orgs=list(d["co_orgs"]),
+                assign=d["assign"],
+                report_due=_end_of(d.get("report_due")),
+                reason=d["reason"],
+                override_reason=d["override_reason"],
+            ),
+            frozenset({S.REGISTERED}),
+            primary=True,
+        ),
+        Action(
+            "accept_own",
+            _("本机关受理"),
+            f.AcceptForm,
+            _to(S.ACCEPTED),
+            lambda c, d: h.case_accept(case=c.case, actor=c.user, handler=d.get("handler")),
+            frozenset({S.REGISTERED}),
+        ),
+        Action(
+            "not_accept",
+            _("不予受理/告知/导入法定程序"),
+            f.NotAcceptForm,
+            ROUTE,
+            lambda c, d: h.case_not_accept(
+                case=c.case,
+                actor=c.user,
+                outcome=S(d["outcome"]),
+                reason=d["reason"],
+                rule=d["rule"],
+                channel=d["channel"],
+                target_org_name=d["target_org_name"],
+                repeat_of=d["repeat_of"],
+            ),
+            frozenset({S.REGISTERED}),
+        ),
+        Action(
+            "set_accused",
+            _("确定被反映单位"),
+            f.AccusedForm,
+            ROUTE,
+            lambda c, d: h.case_accused_set(case=c.case, actor=c.user, org=d["org"]),
+            frozenset({S.RECEIVED, S.REGISTERED}),
+        ),
+        Action(
+            "link_repeat",
+            _("关联重复信访件"),
+            f.RepeatForm,
+            ROUTE,
+            _repeat,
+            frozenset({S.RECEIVED, S.REGISTERED}),
+            when=lambda c: c.case.repeat_of_id is None,
+        ),
+        Action(
+            "transfer_accusation",
+            _("移交纪检监察"),
+            f.TransferForm,
+            ROUTE,
+            lambda c, d: h.case_transfer_accusation(
+                case=c.case, actor=c.user, to_org=d["to_org"], reason=d["reason"]
+            ),
+            frozenset({S.REGISTERED}),
+            when=lambda c: c.case.petition_type.kind == "accusation",
+        ),
+        Action(
+            "close_advice",
+            _("答复办结"),
+            f.ReplyTextForm,
+            HANDLE | ROUTE,
+            lambda c, d: h.case_advice_close(case=c.case, actor=c.user, reply=d["reply"]),
+            frozenset({S.REGISTERED}) | HANDLING,
+            when=lambda c: c.case.petition_type.kind in ADVICE_KINDS,
+        ),
+        Action(
+            "accept",
+            _("签收受理"),
+            f.AcceptForm,
+            HANDLE,
+            lambda c, d: h.case_accept(case=c.case, actor=c.user, handler=d.get("handler")),
+            frozenset({S.FORWARDED, S.ASSIGNED}),
+            primary=True,
+        ),
+        Action(
+            "object",
+            _("提出异议（退回）"),
+            f.ObjectForm,
+            HANDLE,
+            lambda c, d: h.case_object(
+                case=c.case, actor=c.user, reason=d["reason"], suggested_org=d.get("suggested_org")
+            ),
+            frozenset({S.FORWARDED, S.ASSIGNED}),
+        ),
+        Action(
+            "objection_decide",
+            _("审核异议"),
+            f.ObjectionDecideForm,
+            ROUTE,
+            lambda c, d: h.case_objection_decide(
+                case=c.case,
+                actor=c.user,
+                agree=d["agree"],
+                new_org=d.get("new_org"),
+                reason=d["reason"],
+            ),
+            frozenset({S.OBJECTED}),
+            primary=True,
+        ),
+        Action(
+            "start",
+            _("开始办理"),
+            f.EmptyForm,
+            HANDLE,
+            lambda c, d: h.case_start(case=c.case, actor=c.user),
+            frozenset({S.ACCEPTED, S.HEARING}),
+            primary=True,
+        ),
+        Action(
+            "set_handler",
+            _("指定承办人"),
+            f.HandlerForm,
+            HANDLE,
+            lambda c, d: h.case_handler_assign(case=c.case, actor=c.user, handler=d["handler"]),
+            HANDLING,
+        ),
+        Action(
+            "subdispatch",
+            _("转派下级"),
+            f.SubdispatchForm,
+            HANDLE,
+            lambda c, d: h.case_subdispatch(
+                case=c.case, actor=c.user, to_org=d["to_org"], note=d["note"]
+            ),
+            HANDLING,
+        ),
+        Action(
+            "hearing",
+            _("组织听证"),
+            f.NoteForm,
+            HANDLE,
+            lambda c, d: h.case_hearing(case=c.case, actor=c.user, start=True, note=d["note"]),
+            frozenset({S.IN_HANDLING}),
+        ),
+        Action(
+            "request_extension",
+            _("申请延期"),
+            f.ExtensionForm,
+            HANDLE,
+            _request(RequestKind.EXTENSION),
+            frozenset({S.IN_HANDLING}),
+            when=lambda c: _pending(c) is None,
+        ),
+        Action(
+            "submit_reply",
+            _("拟写处理意见"),
+            f.OpinionForm,
+            HANDLE,
+            _request(RequestKind.REPLY),
+            HANDLING,
+            when=_can_draft,
+            primary=True,
+        ),
+        Action(
+            "decide_request",
+            _("审批"),
+            f.DecideForm,
+            APPROVE,
+            _decide,
+            HANDLING,
+            when=lambda c: _pending(c) is not None,
+            primary=True,
+            only=LEAD,
+        ),
+        Action(
+            "record_service",
+            _("登记送达"),
+            f.ServiceForm,
+            HANDLE | APPROVE | frozenset({Perm.CASE_REGISTER}),
+            _served,
+            h.SERVICE_STATES,
+            when=_unserved,
+            primary=True,
+        ),
+        Action(
+            "report_submit",
+            _("报送办结报告"),
+            f.ReportForm,
+            HANDLE,
+            lambda c, d: h.case_report_submit(case=c.case, actor=c.user, report=d["report"]),
+            frozenset({S.OPINION_ISSUED}),
+            when=_assigned,
+            primary=True,
+        ),
+        Action(
+            "report_decide",
+            _("审核办结报告"),
+            f.DecideForm,
+            ROUTE,
+            lambda c, d: h.case_report_decide(
+                case=c.case, actor=c.user, confirm=d["approve"], note=d["note"]
+            ),
+            frozenset({S.REPORT_SUBMITTED}),
+            primary=True,
+        ),
+        Action(
+            "reexam_decide",
+            _("出具复查意见"),
+            f.ReviewOpinionForm,
+            APPROVE,
+            lambda c, d: h.case_reexam_decide(case=c.case, actor=c.user, fields=d),
+            frozenset({S.REEXAM_REQUESTED}),
+            primary=True,
+            only=frozenset({"reexam"}),
+        ),
+        Action(
+            "review_decide",
+            _("出具复核意见"),
+            f.ReviewOpinionForm,
+            APPROVE,
+            lambda c, d: h.case_reexam_decide(case=c.case, actor=c.user, fields=d, review=True),
+            frozenset({S.REVIEW_REQUESTED}),
+            primary=True,
+            only=REVIEW,
+        ),
+        Action(
+            "review_hearing",
+            _("复核听证开始（暂停计时）"),
+            f.EmptyForm,
+            APPROVE,
+            lambda c, d: h.case_review_hearing(case=c.case, actor=c.user, start=True),
+            frozenset({S.REVIEW_REQUESTED}),
+            when=lambda c: not _hearing_paused(c),
+            only=REVIEW,
+        ),
+        Action(
+            "review_hearing_end",
+            _("复核听证结束（恢复计时）"),
+            f.EmptyForm,
+            APPROVE,
+            lambda c, d: h.case_review_hearing(case=c.case, actor=c.user, start=False),
+            frozenset({S.REVIEW_REQUESTED}),
+            when=_hearing_paused,
+            only=REVIEW,
+        ),
+        Action(
+            "supervise",
+            _("督办"),
+            f.SuperviseForm,
+            frozenset({Perm.CASE_SUPERVISE}),
+            lambda c, d: supervision_open(
+                case=c.case,
+                actor=c.user,
+                level=d["level"],
+                problem=d["problem"],
+                target_org=d["target_org"],
+                issuer_org=c.acting(SUPERVISE),
+            ),
+            OPEN_STATES,
+        ),
+        Action(
+            "feedback",
+            _("督办反馈"),
+            f.FeedbackForm,
+            WORKING,
+            _feedback,
+            when=lambda c: _my_order(c) is not None,
+            primary=True,
+            scoped=False,
+        ),
+        Action(
+            "revisit",
+            _("回访"),
+            f.RevisitForm,
+            frozenset({Perm.CASE_REVISIT}),
+            _revisit,
+            when=lambda c: _my_revisit(c) is not None,
+            primary=True,
+        ),
+        Action(
+            "withdraw",
+            _("登记书面撤回"),
+            f.ReasonForm,
+            frozenset({Perm.CASE_REGISTER}),
+            lambda c, d: h.case_withdraw(
+                case=c.case, actor=c.user, by=Actor.STAFF, reason=d["reason"]
+            ),
+            OPEN_STATES - {S.REVIEW_DECIDED},
+        ),
     )
-}  # fmt: skip
+}
 
 
 def _end_of(day: Any) -> Any:
     """A report due date chosen as a day means the end of that day in Shanghai."""
-    from datetime import datetime, time
-
-    from xinfang.clock.engine import TZ
-
     return datetime.combine(day, time(23, 59, 59), tzinfo=TZ) if day else None
 
 

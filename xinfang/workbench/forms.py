@@ -213,6 +213,10 @@ class DecideForm(CaseForm):
     note = forms.CharField(label=_("审批说明"), widget=TEXT, required=False, max_length=2000)
 
 
+class ServiceForm(CaseForm):
+    served_on = forms.DateField(label=_("送达日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
 class ReportForm(CaseForm):
     report = forms.CharField(label=_("办结报告"), widget=TEXT, max_length=5000)
 

@@ -224,3 +224,37 @@ def test_a_supervised_unit_answers_in_writing(world: World) -> None:
     case.refresh_from_db()
     assert not case.is_supervised
     assert case.supervisions.get().feedback == "已补充答复并电话沟通"
+
+
+def test_a_paper_reply_opens_the_reexam_window_from_its_receipt(world: World) -> None:
+    from datetime import date
+
+    from django.utils import timezone
+
+    from xinfang.cases.models import Channel, ClockKind
+    from xinfang.cases.tests.factories import petition_payload
+    from xinfang.clock.engine import TZ
+    from xinfang.intake.services import petition_submit
+
+    case = petition_submit(channel=Channel.LETTER, data=petition_payload()).case
+    registrar, handler, leader = (
+        as_user(u) for u in (world.registrar, world.handler, world.leader)
+    )
+    act(registrar, case, "register")
+    act(registrar, case, "forward", to_org=world.housing.code)
+    act(handler, case, "accept")
+    act(handler, case, "start")
+    act(handler, case, "submit_reply", **REPLY)
+    act(leader, case, "decide_request", approve="1")
+    case.refresh_from_db()
+    assert case.opinion_served_at is None
+    assert not case.clocks.filter(kind=ClockKind.REEXAM_WINDOW).exists()
+    # The unit keeps it in its queue until the date of receipt is recorded.
+    assert case.item_number in handler.get("/staff/queue/handle/").content.decode()
+    today = timezone.localdate()
+    future = date(today.year + 1, 1, 1).isoformat()
+    assert act(handler, case, "record_service", served_on=future).status_code == 400
+    assert act(handler, case, "record_service", served_on=today.isoformat()).status_code == 302
+    window = case.clocks.get(kind=ClockKind.REEXAM_WINDOW)
+    assert window.started_at.astimezone(TZ).date() == today
+    assert case.documents.get(kind="reply_opinion").served_at is not None
