@@ -52,9 +52,7 @@ def case_acting_org(
     relations = case_relations(case=case) if relations is None else relations
     for membership in scope.memberships:
         for perm in sorted(perms & membership.perms):
-            allowed = PERM_RELATIONS.get(perm, frozenset())
-            if only is not None:
-                allowed &= only
+            allowed = PERM_RELATIONS.get(perm, frozenset()) if only is None else only
             if relations.get(membership.org_id, set()) & allowed:
                 return membership.org
             prefix = membership.region_prefix

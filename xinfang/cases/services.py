@@ -34,7 +34,6 @@ from xinfang.cases.models import (
 from xinfang.cases.selectors import case_acting_org, case_get_for_user
 from xinfang.cases.workflow import (
     CLOSE_RULES,
-    MOVE_RELATIONS,
     PETITIONER_MOVES,
     TERMINAL_STATES,
     Actor,
@@ -43,6 +42,7 @@ from xinfang.cases.workflow import (
     can_transition,
     close_allowed,
     perms_for,
+    relations_for,
 )
 from xinfang.catalog.models import Category, PetitionType
 from xinfang.core import crypto
@@ -303,7 +303,7 @@ def case_transition(
     if by == Actor.STAFF:
         if actor is None or not perms:
             raise InvalidTransition(Msg("此操作不能由工作人员执行。", "Staff cannot do this."))
-        actor_org = actor_org or _acting_org(case, actor, perms, MOVE_RELATIONS.get(to))
+        actor_org = actor_org or _acting_org(case, actor, perms, relations_for(current, to))
     now = at or timezone.now()
     changes: dict[str, Any] = {"status": to, "status_changed_at": now, **(updates or {})}
     if to == CaseStatus.REGISTERED:

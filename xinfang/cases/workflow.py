@@ -113,8 +113,9 @@ TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
             S.CLOSED,  # T22 withdrawn, T24 advice answered at once, T25 accusation transferred
         }
     ),
-    S.FORWARDED: frozenset({S.ACCEPTED, S.OBJECTED, S.CLOSED}),  # T8, T9, T22
-    S.ASSIGNED: frozenset({S.ACCEPTED, S.OBJECTED, S.CLOSED}),
+    # T8, T9, T22; a receiving bureau passes the item on down the levels (Art. 22(2)).
+    S.FORWARDED: frozenset({S.ACCEPTED, S.OBJECTED, S.FORWARDED, S.ASSIGNED, S.CLOSED}),
+    S.ASSIGNED: frozenset({S.ACCEPTED, S.OBJECTED, S.FORWARDED, S.ASSIGNED, S.CLOSED}),
     # T10: the forwarding bureau re-routes (agrees) or sends it back (rejects the objection).
     S.OBJECTED: frozenset({S.FORWARDED, S.ASSIGNED, S.CLOSED}),
     S.ACCEPTED: frozenset({S.IN_HANDLING, S.OPINION_ISSUED, S.CLOSED}),  # T11, fast track, T24
@@ -236,7 +237,7 @@ PERM_RELATIONS: dict[Perm, frozenset[str]] = {
 }
 REGIONAL_PERMS: frozenset[Perm] = frozenset({Perm.CASE_SUPERVISE, Perm.CASE_REVISIT})
 
-# Moves that only one relation may make, whatever else the perm allows: the 复查 and 复核
+# Moves that only one relation may make, instead of those the perm works through: the 复查 and 复核
 # decisions belong to the organs one and two levels up (Arts. 35–36), never to the unit whose
 # opinion is under review; extensions and replies to the lead unit's head (Art. 34, T14).
 MOVE_RELATIONS: dict[CaseStatus, frozenset[str]] = {
@@ -245,6 +246,17 @@ MOVE_RELATIONS: dict[CaseStatus, frozenset[str]] = {
     S.EXTENDED: frozenset({"lead"}),
     S.OPINION_ISSUED: frozenset({"lead"}),
 }
+# The same for single edges: only the unit now holding a forwarded item passes it on.
+EDGE_RELATIONS: dict[tuple[CaseStatus, CaseStatus], frozenset[str]] = {
+    (a, b): frozenset({"lead"})
+    for a in (S.FORWARDED, S.ASSIGNED)
+    for b in (S.FORWARDED, S.ASSIGNED)
+}
+
+
+def relations_for(current: CaseStatus, to: CaseStatus) -> frozenset[str] | None:
+    """The relations a move is restricted to, or None for the perm's usual ones."""
+    return EDGE_RELATIONS.get((current, to), MOVE_RELATIONS.get(to))
 
 
 def status_label(status: CaseStatus) -> Msg:

@@ -136,9 +136,6 @@ def case_forward(
     ]
     if assign and report_due is not None:
         clocks.append(ClockStart(ClockKind.REPORT, due_at=report_due, org=to_org))
-    # A re-routed case leaves its former lead, co- and sub-units (退单 agreed, 改派).
-    for relation in (AccessRelation.LEAD, AccessRelation.CO, AccessRelation.SUB):
-        _revoke(case, relation)
     case = case_transition(
         case=case,
         to=S.ASSIGNED if assign else S.FORWARDED,
@@ -152,6 +149,10 @@ def case_forward(
             "co_orgs": [o.pk for o in co_orgs],
         },
     )
+    # The case leaves its former lead, co- and sub-units (退单 agreed, 改派, passed on down);
+    # the unit that forwarded it keeps following it.
+    for relation in (AccessRelation.LEAD, AccessRelation.CO, AccessRelation.SUB):
+        _revoke(case, relation)
     acting = _acting(case)
     if acting.pk != case.register_org_id:
         _grant(case, acting, AccessRelation.FORWARD)

@@ -158,6 +158,19 @@ def _served(ctx: Context, d: dict[str, Any]) -> Any:
     return h.case_service_record(case=ctx.case, actor=ctx.user, served_at=served)
 
 
+def _forward(ctx: Context, d: dict[str, Any]) -> Any:
+    return h.case_forward(
+        case=ctx.case,
+        actor=ctx.user,
+        to_org=d["to_org"],
+        co_orgs=list(d["co_orgs"]),
+        assign=d["assign"],
+        report_due=_end_of(d.get("report_due")),
+        reason=d["reason"],
+        override_reason=d["override_reason"],
+    )
+
+
 def _can_draft(ctx: Context) -> bool:
     """A written opinion is drafted for appeals and accusations; suggestions, enquiries and
     thanks are answered and closed (T24), with no 复查 to follow."""
@@ -192,18 +205,18 @@ ACTIONS: dict[str, Action] = {
             _("转送/交办"),
             f.ForwardForm,
             ROUTE,
-            lambda c, d: h.case_forward(
-                case=c.case,
-                actor=c.user,
-                to_org=d["to_org"],
-                co_orgs=list(d["co_orgs"]),
-                assign=d["assign"],
-                report_due=_end_of(d.get("report_due")),
-                reason=d["reason"],
-                override_reason=d["override_reason"],
-            ),
+            _forward,
             frozenset({S.REGISTERED}),
             primary=True,
+        ),
+        Action(
+            "reforward",
+            _("再转送/交办下级"),
+            f.ForwardForm,
+            ROUTE,
+            _forward,
+            frozenset({S.FORWARDED, S.ASSIGNED}),
+            only=LEAD,
         ),
         Action(
             "accept_own",

@@ -147,3 +147,28 @@ def test_diversion_records_the_channel_and_the_notice(world: World) -> None:
     assert case.documents.filter(kind=DocumentKind.DIVERT_NOTICE).exists()
     with pytest.raises(InvalidTransition):
         case_forward(case=case, actor=world.registrar, to_org=world.housing)
+
+
+def test_a_bureau_passes_a_forwarded_item_down_the_levels(world: World) -> None:
+    from xinfang.orgs.models import OrgKind
+    from xinfang.orgs.tests.factories import make_bureau
+
+    city = make_bureau("430100")
+    city_registrar = make_staff(org=city, role=Role.REGISTRAR)
+    county_registrar = make_staff(org=world.bureau, role=Role.REGISTRAR)
+    case = make_case(region_code="430100")  # registered by the city bureau
+    assert case.register_org == city
+    case = case_register(case=case, actor=city_registrar)
+    case = case_forward(case=case, actor=city_registrar, to_org=world.bureau)
+    # The city bureau cannot pass it on again: only the unit now holding it can.
+    with pytest.raises(ApplicationError):
+        case_forward(case=case, actor=city_registrar, to_org=world.housing)
+    case = case_forward(case=case, actor=county_registrar, to_org=world.housing)
+    assert (case.status, case.lead_org, case.holder_org) == (
+        S.FORWARDED,
+        world.housing,
+        world.housing,
+    )
+    relations = set(case.access.filter(is_active=True).values_list("org__kind", "relation"))
+    assert (OrgKind.PETITION_BUREAU, "forward") in relations  # the county bureau forwarded it
+    assert case_get_for_user(user=county_registrar, case_id=case.pk) is not None
