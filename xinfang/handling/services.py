@@ -791,14 +791,26 @@ def _rehandle(case: Case, actor: User | None, note: str) -> Case:
 
 @transaction.atomic
 def case_reexam_request(
-    *, case: Case, actor: User | None, by: Actor, reason: str, review: bool = False
+    *,
+    case: Case,
+    actor: User | None,
+    by: Actor,
+    reason: str,
+    review: bool = False,
+    late_reason: str = "",
 ) -> Case:
     """复查 (or, with review=True, 复核) requested within its 30-day window, to the organ one
-    level above the one that decided (Arts. 35–36)."""
+    level above the one that decided (Arts. 35–36).
+
+    Staff recording a request that came on paper may accept it outside the window when the
+    petitioner had a good reason (N9), which is then recorded; online requests never can.
+    """
     _required(reason=reason.strip())
     window = ClockKind.REVIEW_WINDOW if review else ClockKind.REEXAM_WINDOW
     clock = case.clocks.filter(kind=window, stopped_at__isnull=True).first()
-    if clock is None or clock.due_at < timezone.now():
+    open_now = clock is not None and clock.due_at >= timezone.now()
+    excused = by == Actor.STAFF and bool(late_reason.strip())
+    if not (open_now or excused):
         raise ApplicationError(
             Msg("已超过申请期限（30日）。", "The 30-day period to ask for this has passed."),
             code="window_closed",
@@ -826,7 +838,7 @@ def case_reexam_request(
                 decide, profile="review-decide-30d" if review else "reexam-decide-30d", org=organ
             ),
         ],
-        payload={"organ": organ.pk, "organ_name": organ.name},
+        payload={"organ": organ.pk, "organ_name": organ.name, "late_reason": late_reason},
     )
     _grant(case, organ, relation)
     return case

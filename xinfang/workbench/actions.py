@@ -171,6 +171,20 @@ def _forward(ctx: Context, d: dict[str, Any]) -> Any:
     )
 
 
+def _paper_request(review: bool) -> Run:
+    def run(ctx: Context, d: dict[str, Any]) -> Any:
+        return h.case_reexam_request(
+            case=ctx.case,
+            actor=ctx.user,
+            by=Actor.STAFF,
+            reason=d["reason"],
+            review=review,
+            late_reason=d["late_reason"],
+        )
+
+    return run
+
+
 def _can_draft(ctx: Context) -> bool:
     """A written opinion is drafted for appeals and accusations; suggestions, enquiries and
     thanks are answered and closed (T24), with no 复查 to follow."""
@@ -409,6 +423,22 @@ ACTIONS: dict[str, Action] = {
             ),
             frozenset({S.REPORT_SUBMITTED}),
             primary=True,
+        ),
+        Action(
+            "record_reexam",
+            _("登记书面复查申请"),
+            f.PaperRequestForm,
+            frozenset({Perm.CASE_REGISTER}),
+            _paper_request(review=False),
+            frozenset({S.OPINION_ISSUED, S.REPORT_SUBMITTED, S.COMPLETION_CONFIRMED}),
+        ),
+        Action(
+            "record_review",
+            _("登记书面复核申请"),
+            f.PaperRequestForm,
+            frozenset({Perm.CASE_REGISTER}),
+            _paper_request(review=True),
+            frozenset({S.REEXAM_DECIDED}),
         ),
         Action(
             "reexam_decide",

@@ -221,6 +221,13 @@ class ReportForm(CaseForm):
     report = forms.CharField(label=_("办结报告"), widget=TEXT, max_length=5000)
 
 
+class PaperRequestForm(CaseForm):
+    reason = forms.CharField(label=_("申请理由（照录书面申请）"), widget=TEXT, max_length=2000)
+    late_reason = forms.CharField(
+        label=_("逾期的正当理由（期限内提出的不填）"), widget=TEXT, required=False, max_length=2000
+    )
+
+
 class ReasonForm(CaseForm):
     reason = forms.CharField(label=_("理由"), widget=TEXT, max_length=2000)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.test import Client
@@ -258,3 +259,28 @@ def test_a_paper_reply_opens_the_reexam_window_from_its_receipt(world: World) ->
     window = case.clocks.get(kind=ClockKind.REEXAM_WINDOW)
     assert window.started_at.astimezone(TZ).date() == today
     assert case.documents.get(kind="reply_opinion").served_at is not None
+
+
+def test_a_paper_reexam_request_recorded_late_needs_a_good_reason(world: World) -> None:
+    import time_machine
+
+    case = replied_case(world)
+    window = case.clocks.get(kind="reexam_window")
+    with time_machine.travel(window.due_at + timedelta(days=3), tick=False):
+        registrar = as_user(world.registrar)  # signed in then: staff sessions expire
+        refused = act(registrar, case, "record_reexam", reason="不服处理意见", late_reason="")
+        assert refused.status_code == 400
+        assert status(case) == S.OPINION_ISSUED
+        done = act(
+            registrar,
+            case,
+            "record_reexam",
+            reason="不服处理意见",
+            late_reason="住院治疗，出院后即提出",
+        )
+        assert done.status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.holder_org) == (S.REEXAM_REQUESTED, world.county_gov)
+    event = case.events.get(to_status=S.REEXAM_REQUESTED)
+    assert event.payload["late_reason"] == "住院治疗，出院后即提出"
+    assert event.actor == world.registrar
