@@ -6,3 +6,21 @@ document.addEventListener("keydown", function (event) {
   if (event.key === "/" && !typing) { event.preventDefault(); search.focus(); }
   if (event.key === "Escape" && document.activeElement === search) search.blur();
 });
+
+// Unit pickers list hundreds of units: a search box above each narrows the options by name
+// or code as you type (the selected option always stays visible).
+document.querySelectorAll("select[data-filter]").forEach(function (select) {
+  var box = document.createElement("input");
+  box.type = "search";
+  box.className = "option-filter";
+  box.placeholder = document.documentElement.lang === "en" ? "Search units" : "搜索单位名称或代码";
+  box.setAttribute("aria-label", box.placeholder);
+  select.parentNode.insertBefore(box, select);
+  box.addEventListener("input", function () {
+    var term = box.value.trim().toLowerCase();
+    Array.prototype.forEach.call(select.options, function (option) {
+      var match = !term || option.text.toLowerCase().indexOf(term) !== -1 || option.selected;
+      option.hidden = !match;
+    });
+  });
+});

@@ -21,6 +21,8 @@ class OrgField(forms.ModelChoiceField):
     """A unit chosen by its code; the list offers the units near the case."""
 
     def __init__(self, **kwargs: Any) -> None:
+        # data-filter: workbench.js adds a search box, since a city has hundreds of units.
+        kwargs.setdefault("widget", forms.Select(attrs={"data-filter": "1"}))
         super().__init__(
             queryset=Org.objects.filter(is_active=True), to_field_name="code", **kwargs
         )
@@ -66,7 +68,11 @@ class ForwardForm(CaseForm):
     org_fields = ("to_org", "co_orgs")
     to_org = OrgField(label=_("主办单位"))
     co_orgs = forms.ModelMultipleChoiceField(
-        label=_("协办单位"), queryset=Org.objects.none(), to_field_name="code", required=False
+        label=_("协办单位"),
+        queryset=Org.objects.none(),
+        to_field_name="code",
+        required=False,
+        widget=forms.SelectMultiple(attrs={"data-filter": "1", "size": "6"}),
     )
     assign = forms.BooleanField(label=_("交办（要求报送办结报告）"), required=False)
     report_due = forms.DateField(label=_("办结报告期限"), required=False)

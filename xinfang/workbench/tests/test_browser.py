@@ -360,6 +360,14 @@ def register_and_forward(page: Any, item_number: str, housing: str, shots: Any) 
     expect_status(page, "registered")
     shots(page, "workbench-case-field-error")
 
+    # The unit picker's search box narrows hundreds of units to the matching ones.
+    search = forward.locator(".option-filter").first
+    search.fill(housing)
+    visible = forward.locator("[name=forward-to_org]").evaluate(
+        "s => Array.from(s.options).filter(o => !o.hidden).map(o => o.value)"
+    )
+    assert housing in visible
+    assert len(visible) <= 3, visible  # the match (plus the blank and the current choice)
     act(page, "forward", to_org=housing, reason=FORWARD_NOTE)
     expect_status(page, "forwarded", "已转送")
     expect(page.locator(".timeline li", has_text="已转送")).to_contain_text(FORWARD_NOTE)
