@@ -217,6 +217,9 @@ XINFANG_MAX_EXTENSION_DAYS = env_int("XINFANG_MAX_EXTENSION_DAYS", 30)
 XINFANG_RATING_WINDOW_DAYS = env_int("XINFANG_RATING_WINDOW_DAYS", 30)
 # Share (percent) of 不满意 ratings that open a revisit task; the law's practice is all of them.
 XINFANG_REVISIT_SAMPLE_PERCENT = env_int("XINFANG_REVISIT_SAMPLE_PERCENT", 100)
+# Days after a 复查/复核 window ends before the case is closed for want of a request: a letter
+# posted on the last day is still on its way (DOMAIN T20).
+XINFANG_WINDOW_GRACE_DAYS = env_int("XINFANG_WINDOW_GRACE_DAYS", 5)
 # Days a unit has to give written feedback on a supervision order before it escalates.
 XINFANG_SUPERVISION_FEEDBACK_DAYS = env_int("XINFANG_SUPERVISION_FEEDBACK_DAYS", 10)
 XINFANG_ATTACHMENT_MAX_BYTES = env_int("XINFANG_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)

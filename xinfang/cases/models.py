@@ -355,6 +355,7 @@ class ClockKind(models.TextChoices):
     ROUTE = "route", _("转送交办期限")
     NOTICE = "notice", _("受理告知期限")
     OBJECTION = "objection", _("异议期限")
+    OBJECTION_DECIDE = "objection_decide", _("异议审核期限")
     HANDLE = "handle", _("办理期限")
     REPORT = "report", _("办结报告期限")
     REEXAM_WINDOW = "reexam_window", _("申请复查期限")
@@ -370,6 +371,7 @@ DUTY_CLOCKS: frozenset[ClockKind] = frozenset(
     {
         ClockKind.ROUTE,
         ClockKind.NOTICE,
+        ClockKind.OBJECTION_DECIDE,
         ClockKind.HANDLE,
         ClockKind.REPORT,
         ClockKind.REEXAM_DECIDE,
@@ -386,7 +388,7 @@ class CaseClock(models.Model):
     """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clocks")
-    kind = models.CharField(max_length=16, choices=ClockKind.choices)
+    kind = models.CharField(max_length=20, choices=ClockKind.choices)
     org = models.ForeignKey(
         "orgs.Org", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

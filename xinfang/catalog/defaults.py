@@ -25,6 +25,7 @@ DEADLINE_PROFILES: list[tuple[str, str, int, str, str]] = [
     ("review-request-30d", "申请复核期限", 30, "calendar_day", "信访工作条例第36条"),
     ("review-decide-30d", "复核办理期限", 30, "calendar_day", "信访工作条例第36条"),
     ("rehandle-15d", "回访不满意重新办理", 15, "calendar_day", "本系统默认（可配置）"),
+    ("objection-decide-3wd", "审核承办单位异议", 3, "working_day", "本系统默认（可配置）"),
     # The 12345 profile (DOMAIN §6.4 default, to be confirmed per jurisdiction).
     ("h12345-sign-2wh", "12345 签收", 2, "working_hour", "12345 默认时限"),
     ("h12345-urgent-24h", "12345 紧急诉求办理", 24, "natural_hour", "12345 默认时限"),

@@ -52,7 +52,9 @@ from xinfang.orgs.selectors import org_nearest, staff_scope
 
 S = CaseStatus
 # What acceptance ends; a new forwarding also ends the report clock of the previous one.
-SIGNING_CLOCKS = frozenset({ClockKind.ROUTE, ClockKind.NOTICE, ClockKind.OBJECTION})
+SIGNING_CLOCKS = frozenset(
+    {ClockKind.ROUTE, ClockKind.NOTICE, ClockKind.OBJECTION, ClockKind.OBJECTION_DECIDE}
+)
 ROUTING_CLOCKS = SIGNING_CLOCKS | {ClockKind.REPORT}
 HANDLING_STATES = frozenset({S.ACCEPTED, S.IN_HANDLING, S.EXTENDED})
 
@@ -200,7 +202,11 @@ def case_object(*, case: Case, actor: User, reason: str, suggested_org: Org | No
         actor=actor,
         reason=reason,
         updates={"holder_org": forwarder},
-        clocks=[ClockStop(frozenset({ClockKind.NOTICE, ClockKind.OBJECTION}))],
+        # The forwarding bureau now owes a decision on the objection (T10).
+        clocks=[
+            ClockStop(frozenset({ClockKind.NOTICE, ClockKind.OBJECTION})),
+            ClockStart(ClockKind.OBJECTION_DECIDE, profile="objection-decide-3wd", org=forwarder),
+        ],
         payload={
             "suggested_org": suggested_org.pk if suggested_org else None,
             "suggested_org_name": suggested_org.name if suggested_org else "",
@@ -238,9 +244,9 @@ def case_objection_decide(
     objected = case.events.filter(kind=EventKind.STATUS, to_status=S.OBJECTED).last()
     back_to = S(objected.from_status) if objected else S.FORWARDED
     notice = case.clocks.filter(kind=ClockKind.NOTICE).order_by("-pk").first()
-    clocks = (
-        [ClockStart(ClockKind.NOTICE, due_at=notice.due_at, org=case.lead_org)] if notice else []
-    )
+    clocks: list[ClockChange] = [ClockStop(frozenset({ClockKind.OBJECTION_DECIDE}))]
+    if notice:
+        clocks.append(ClockStart(ClockKind.NOTICE, due_at=notice.due_at, org=case.lead_org))
     return case_transition(
         case=case,
         to=back_to,

@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from xinfang.cases.clocks import case_due_refresh
@@ -69,9 +71,12 @@ def sweep_run(*, now: datetime | None = None) -> SweepResult:
     )
     for clock in warn.select_related("case", "org").order_by("warn_at")[:BATCH]:
         result.warned += _isolated(_warn, clock, now) or 0
+    # A petitioner's window closes the case only after the postal grace period.
+    grace = now - timedelta(days=settings.XINFANG_WINDOW_GRACE_DAYS)
+    windows = list(WINDOW_CLOSES)
     due = CaseClock.objects.filter(
-        stopped_at__isnull=True, expired_at__isnull=True, due_at__lte=now, paused_at__isnull=True
-    )
+        stopped_at__isnull=True, expired_at__isnull=True, paused_at__isnull=True
+    ).filter((Q(due_at__lte=now) & ~Q(kind__in=windows)) | Q(kind__in=windows, due_at__lte=grace))
     related = ("case", "org", "case__region", "case__register_org", "case__holder_org")
     # Oldest first, so a backlog after downtime is worked off in order of lateness.
     for clock in due.select_related(*related).order_by("due_at")[:BATCH]:

@@ -88,7 +88,14 @@ def test_objection_within_five_working_days_then_rerouted(world: World) -> None:
             case=case, actor=world.handler, reason="属文旅部门职责", suggested_org=culture
         )
     assert (case.status, case.holder_org) == (S.OBJECTED, world.bureau)
+    # The bureau now owes a decision within 3 working days of Mon 09-29: Tue 09-30, then the
+    # National Day break (10-01…10-08), Thu 10-09 and Fri 10-10.
+    decide = case.clocks.get(kind=ClockKind.OBJECTION_DECIDE)
+    assert decide.org == world.bureau
+    assert decide.due_at == datetime(2025, 10, 10, 23, 59, 59, tzinfo=TZ)
     case = case_objection_decide(case=case, actor=world.registrar, agree=True, new_org=culture)
+    decide.refresh_from_db()
+    assert decide.stopped_at is not None
     assert (case.status, case.lead_org, case.holder_org) == (S.FORWARDED, culture, culture)
     # The unit that returned it no longer sees it.
     assert not case.access.filter(org=world.housing, is_active=True).exists()
