@@ -20,6 +20,10 @@ from xinfang.intake.services import petition_build
 from xinfang.intake.validation import validate_petition
 from xinfang.orgs.models import Region, RegionLevel
 
+HOME = "430102"  # 芙蓉区, where the demo staff work
+HOME_DAYS = 60
+OTHER_DAYS = 12
+
 
 def _leaf_codes() -> dict[str, list[str]]:
     leaves: dict[str, list[str]] = {}
@@ -35,19 +39,25 @@ def _places() -> list[Region]:
     counties = list(Region.objects.filter(level=RegionLevel.COUNTY).select_related("parent"))
     townships = list(Region.objects.filter(level=RegionLevel.TOWNSHIP).select_related("parent"))
     # The demo staff work in 芙蓉区: give it a fair share of the petitions.
-    home = [r for r in counties if r.code == "430102"] * (len(counties) // 3)
+    home = [r for r in counties if r.code == HOME] * (len(counties) // 3)
     return counties + townships + home
 
 
 def petitions_create(*, count: int, seed: int = 2026, progress: Callable[[str], None]) -> int:
-    """Create `count` demo petitions over the last 90 days; about 60% already registered."""
+    """Create `count` demo petitions (the demo county's over 60 days, others over 12); about
+    60% of those older than two days already registered."""
     rng = random.Random(seed)
     leaves = _leaf_codes()
     places = _places()
     now = timezone.now()
     for i in range(count):
         region = rng.choice(places)
-        gen = generator.petition(rng, region_code=region.code, place=region.name, now=now)
+        # Outside the demo county nobody works the cases, so they are recent (no 15-day routing
+        # clock has run out yet); the demo county's go back further and are walked onwards.
+        days = HOME_DAYS if region.code == HOME else OTHER_DAYS
+        gen = generator.petition(
+            rng, region_code=region.code, place=region.name, now=now, days=days
+        )
         if gen.category_name in leaves:
             gen.data["category_code"] = rng.choice(leaves[gen.category_name])
         _store(gen, rng)
@@ -109,7 +119,9 @@ def workflow_walk(*, seed: int = 2026, progress: Callable[[str], None]) -> int:
         return 0
     rng = random.Random(seed)
     cases = list(
+        # Accusations wait for the registrar to name the accused unit and route them.
         Case.objects.filter(status=CaseStatus.REGISTERED, register_org__code="430102-XFJ")
+        .exclude(petition_type__kind="accusation")
         .select_related("petition_type", "region")
         .order_by("pk")
     )

@@ -21,10 +21,20 @@ def _within(org: Org, ancestor: Org) -> bool:
     return org.path.startswith(ancestor.path)
 
 
-def routing_guard(*, case: Case, target: Org, actor_org: Org | None, override_reason: str) -> None:
-    """Refuse to route an accusation to the accused unit or its subordinates, and refuse to
-    route it at all before the registrar has said which unit is accused."""
+def routing_guard(
+    *,
+    case: Case,
+    target: Org,
+    actor_org: Org | None,
+    override_reason: str,
+    require_known: bool = True,
+) -> None:
+    """Refuse to route an accusation to the accused unit or its subordinates, and (unless
+    `require_known` is off, for units already on the case) refuse to route it at all before
+    the registrar has said which unit is accused."""
     if not _is_accusation(case):
+        return
+    if case.accused_org is None and not require_known:
         return
     if case.accused_org is None:
         raise ApplicationError(

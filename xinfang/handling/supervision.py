@@ -84,7 +84,9 @@ def supervision_open(
                 ]
             }
         )
-    routing_guard(case=case, target=target_org, actor_org=None, override_reason="")
+    routing_guard(
+        case=case, target=target_org, actor_org=None, override_reason="", require_known=False
+    )
     now = now or timezone.now()
     issuer = issuer_org or _issuer(case, target_org)
     due = now + timedelta(days=settings.XINFANG_SUPERVISION_FEEDBACK_DAYS)

@@ -122,3 +122,17 @@ def test_windows_close_the_case_or_expire_the_rating(world: World) -> None:
     assert set(Rating.objects.filter(case=case).values_list("value", flat=True)) == {
         RatingValue.EXPIRED
     }
+
+
+def test_an_overdue_accusation_is_supervised_before_its_accused_unit_is_known(
+    world: World,
+) -> None:
+    start = datetime(2025, 3, 3, 9, tzinfo=TZ)
+    with at(start):
+        case = case_register(case=make_case(petition_type="accusation"), actor=world.registrar)
+    late = start + timedelta(days=20)
+    with at(late):
+        result = sweep_run(now=late)
+    assert result.overdue == 1
+    order = SupervisionOrder.objects.get(case=case)
+    assert order.target_org == world.bureau  # the bureau still owes the routing
