@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "xinfang.documents",
     "xinfang.audit",
     "xinfang.handling",
+    "xinfang.triage",
     "xinfang.workbench",
     "xinfang.intake",
     "xinfang.tracking",
