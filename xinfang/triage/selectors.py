@@ -1,0 +1,86 @@
+"""Triage reads."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.db import connection
+
+from xinfang.triage import minhash
+from xinfang.triage.models import TextBand, TextSignature
+
+# --- near-duplicate text (MinHash / LSH) -----------------------------------------------------
+
+# Candidates whose signatures are compared, those sharing the most bands first: a bound on the
+# work of one look-up even when a text was posted thousands of times.
+MAX_CANDIDATES = 200
+
+
+def similar_cases(
+    *,
+    text: str,
+    limit: int = 10,
+    threshold: float = 0.5,
+    exclude_case_id: int | None = None,
+) -> list[tuple[int, float]]:
+    """Cases whose stored text is a near-duplicate of `text`: (case_id, Jaccard estimate)
+    with estimate ≥ threshold, most similar first, at most `limit`. One SQL statement."""
+    sig = minhash.signature(text)
+    if sig is None:
+        return []
+    return similar_cases_by_signature(
+        signature=sig, limit=limit, threshold=threshold, exclude_case_id=exclude_case_id
+    )
+
+
+def similar_cases_of_case(
+    *, case_id: int, limit: int = 10, threshold: float = 0.5
+) -> list[tuple[int, float]]:
+    """Near-duplicates of a case already signed (text_signature_store), itself excluded."""
+    row = TextSignature.objects.filter(case_id=case_id, scheme=minhash.SCHEME).first()
+    if row is None:
+        return []
+    return similar_cases_by_signature(
+        signature=minhash.from_bytes(bytes(row.signature)),
+        limit=limit,
+        threshold=threshold,
+        exclude_case_id=case_id,
+    )
+
+
+def similar_cases_by_signature(
+    *,
+    signature: minhash.Signature,
+    limit: int = 10,
+    threshold: float = 0.5,
+    exclude_case_id: int | None = None,
+) -> list[tuple[int, float]]:
+    params: list[int] = [minhash.SCHEME]
+    for band, band_hash in minhash.band_keys(signature):
+        params += (band, band_hash)
+    params += (exclude_case_id or 0, MAX_CANDIDATES)
+    with connection.cursor() as cursor:
+        cursor.execute(_lookup_sql(), params)
+        rows = cursor.fetchall()
+    scored = [
+        (int(case_id), minhash.jaccard_estimate(signature, minhash.from_bytes(bytes(raw))))
+        for case_id, raw in rows
+    ]
+    scored = [item for item in scored if item[1] >= threshold]
+    scored.sort(key=lambda item: (-item[1], item[0]))
+    return scored[:limit]
+
+
+@cache
+def _lookup_sql() -> str:
+    # One statement: each (band, band_hash) pair is an index probe of the band table's
+    # composite primary key (a BitmapOr on PostgreSQL, a MULTI-INDEX OR on SQLite), and the
+    # candidates' signatures come back in the same round trip. Written in SQL because
+    # building the same 32-way OR with the ORM took ~3 ms of Python per look-up.
+    band, sig = TextBand._meta.db_table, TextSignature._meta.db_table
+    keys = " OR ".join(["(band = %s AND band_hash = %s)"] * minhash.BANDS)
+    return (
+        f"SELECT s.case_id, s.signature FROM {sig} s WHERE s.scheme = %s AND s.case_id IN ("  # noqa: S608  (no input in the text)
+        f"SELECT case_id FROM {band} WHERE ({keys}) AND case_id <> %s "
+        "GROUP BY case_id ORDER BY COUNT(*) DESC, case_id LIMIT %s)"
+    )

@@ -1,0 +1,86 @@
+"""Triage writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+
+from xinfang.triage import minhash
+from xinfang.triage.models import TextBand, TextSignature
+
+# --- near-duplicate text (MinHash / LSH) -----------------------------------------------------
+
+
+def text_signature_store(*, case_id: int, text: str) -> TextSignature | None:
+    """Keep the MinHash signature and LSH band keys of a case's text (title and content, as
+    the caller joins them), replacing any earlier ones. A text with no letters or digits
+    keeps nothing and returns None."""
+    sig = minhash.signature(text)
+    with transaction.atomic():
+        _text_signature_forget(case_id=case_id)
+        if sig is None:
+            return None
+        row = TextSignature.objects.create(
+            case_id=case_id, scheme=minhash.SCHEME, signature=minhash.to_bytes(sig)
+        )
+        TextBand.objects.bulk_create(_bands(case_id, sig), ignore_conflicts=True)
+    return row
+
+
+def text_signature_store_many(*, items: Iterable[tuple[int, str]], batch_size: int = 500) -> int:
+    """Backfill: sign many (case_id, text) pairs of cases that have no signature yet, in
+    batches of bulk inserts. Returns the number of signatures stored."""
+    stored = 0
+    batch: list[tuple[int, minhash.Signature]] = []
+    for case_id, text in items:
+        sig = minhash.signature(text)
+        if sig is not None:
+            batch.append((case_id, sig))
+        if len(batch) >= batch_size:
+            stored += _store_batch(batch)
+            batch = []
+    return stored + _store_batch(batch)
+
+
+def text_band_purge() -> int:
+    """Delete band keys whose case (and so signature) is gone: a periodic clean-up, since the
+    band table has no index on the case (models.TextBand). Returns the rows deleted."""
+    band, sig = TextBand._meta.db_table, TextSignature._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {band} WHERE NOT EXISTS "  # noqa: S608  (table names, no input)
+            f"(SELECT 1 FROM {sig} s WHERE s.case_id = {band}.case_id)"
+        )
+        return int(cursor.rowcount)
+
+
+def _text_signature_forget(*, case_id: int) -> None:
+    old = TextSignature.objects.filter(case_id=case_id).first()
+    if old is None:
+        return
+    if old.scheme == minhash.SCHEME:
+        # Deleted by their primary key: the band table has no index on the case alone.
+        keys = minhash.band_keys(minhash.from_bytes(bytes(old.signature)))
+        TextBand.objects.filter(pk__in=[(b, h, case_id) for b, h in keys]).delete()
+    old.delete()
+
+
+def _bands(case_id: int, sig: minhash.Signature) -> list[TextBand]:
+    return [TextBand(band=b, band_hash=h, case_id=case_id) for b, h in minhash.band_keys(sig)]
+
+
+def _store_batch(batch: list[tuple[int, minhash.Signature]]) -> int:
+    if not batch:
+        return 0
+    with transaction.atomic():
+        TextSignature.objects.bulk_create(
+            [
+                TextSignature(case_id=cid, scheme=minhash.SCHEME, signature=minhash.to_bytes(s))
+                for cid, s in batch
+            ]
+        )
+        TextBand.objects.bulk_create(
+            [band for cid, s in batch for band in _bands(cid, s)], ignore_conflicts=True
+        )
+    return len(batch)
