@@ -271,6 +271,7 @@ class EventKind(models.TextChoices):
     RECEIVED = "received", _("收到")
     STATUS = "status", _("状态变更")
     ROUTE_SUGGESTED = "route_suggested", _("派单建议")
+    TRIAGE = "triage", _("分拣建议")
     DEADLINE = "deadline", _("期限调整")
     WARNING = "warning", _("临期预警")
     OVERDUE = "overdue", _("超期")

@@ -12,13 +12,13 @@ from django.utils import timezone
 
 from xinfang.cases.models import Case
 from xinfang.cases.services import case_create, case_transition
-from xinfang.cases.tasks import case_suggest_route
 from xinfang.cases.workflow import CaseStatus
 from xinfang.catalog.models import Category
 from xinfang.demo import generator
 from xinfang.intake.services import petition_build
 from xinfang.intake.validation import validate_petition
 from xinfang.orgs.models import Region, RegionLevel
+from xinfang.triage.tasks import case_triage_task
 
 HOME = "430102"  # 芙蓉区, where the demo staff work
 HOME_DAYS = 60
@@ -73,7 +73,7 @@ def _store(gen: generator.Generated, rng: random.Random) -> Case:
         valid, channel=gen.channel, received_at=gen.received_at, extra={"demo": True}
     )
     case, _ = case_create(data=new)
-    case_suggest_route.enqueue(case_id=case.pk)
+    case_triage_task.enqueue(case_id=case.pk)
     if gen.received_at < timezone.now() - timedelta(days=2) and rng.random() < 0.6:
         registered_at = gen.received_at + timedelta(hours=rng.randint(1, 72))
         case_transition(

@@ -14,11 +14,11 @@ from django.db import IntegrityError, transaction
 
 from xinfang.cases.models import Case
 from xinfang.cases.services import NewCase, UploadedFileData, case_create
-from xinfang.cases.tasks import case_suggest_route
 from xinfang.core.errors import ApplicationError, Conflict, FieldErrors
 from xinfang.intake import messages as m
 from xinfang.intake.validation import ValidPetition, validate_petition
 from xinfang.orgs.selectors import bureau_for_region
+from xinfang.triage.tasks import case_triage_task
 
 _KEY_RE = re.compile(r"^[\x21-\x7e]{1,128}$")
 
@@ -110,7 +110,7 @@ def petition_submit(
         with transaction.atomic():
             case, secret = case_create(data=new)
             # Enqueued inside the transaction: the job exists if and only if the case does.
-            case_suggest_route.enqueue(case_id=case.pk)
+            case_triage_task.enqueue(case_id=case.pk)
     except IntegrityError:
         # The key was used before (or by a concurrent request): answer with that petition.
         if idempotency_key and (replay := _replay(idempotency_key, digest)):

@@ -1,13 +1,77 @@
-"""Triage writes."""
+"""Triage writes: the analysis recorded on a case after intake, and the text signatures."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection, transaction
 
+from xinfang.cases.models import Case, CaseEvent, EventKind
+from xinfang.cases.services import case_event_append, case_flags_set
 from xinfang.triage import minhash
+from xinfang.triage.classifier import classify
+from xinfang.triage.fastchannel import FastKind, fast_detect
+from xinfang.triage.gazetteer import Location, locate
 from xinfang.triage.models import TextBand, TextSignature
+
+# --- the triage of one petition ----------------------------------------------------------------
+
+SIMILAR_LIMIT = 5
+
+
+def case_triage(*, case: Case) -> CaseEvent | None:
+    """Classify, locate, check the fast channel and look for near-identical petitions; record
+    the suggestions with their evidence as one TRIAGE event (once: jobs may run twice).
+
+    A fast-channel match flags the case for the simple procedure (and a safety hazard as
+    urgent); staff confirm or change everything else on the workbench.
+    """
+    from xinfang.triage.selectors import similar_cases_of_case
+
+    if case.events.filter(kind=EventKind.TRIAGE).exists():
+        return None
+    text = f"{case.title}\n{case.content}"
+    prediction = classify(text)
+    place = locate(text, within=case.region.code[:2])
+    fast = fast_detect(text)
+    text_signature_store(case_id=case.pk, text=text)
+    similar = similar_cases_of_case(case_id=case.pk, limit=SIMILAR_LIMIT)
+    numbers = dict(
+        Case.objects.filter(pk__in=[c for c, _ in similar]).values_list("pk", "item_number")
+    )
+    payload: dict[str, Any] = {
+        "category": {
+            "label": prediction.label,
+            "top": [[n, round(p, 3)] for n, p in prediction.top],
+        },
+        "location": _location(place),
+        "fast": [{"kind": s.kind.value, "evidence": list(s.evidence)} for s in fast],
+        "similar": [
+            {"case": c, "item_number": numbers.get(c, ""), "score": round(j, 3)} for c, j in similar
+        ],
+    }
+    with transaction.atomic():
+        if fast:
+            flags = {"is_fast_track": True}
+            if any(s.kind == FastKind.SAFETY for s in fast):
+                flags["is_urgent"] = True
+            case_flags_set(case=case, **flags)
+        return case_event_append(case=case, kind=EventKind.TRIAGE, payload=payload)
+
+
+def _location(place: Location | None) -> dict[str, Any] | None:
+    if place is None:
+        return None
+    return {
+        "code": place.code,
+        "name": place.name,
+        "surface": place.surface,
+        "span": [place.start, place.end],
+        "confidence": round(place.confidence, 2),
+        "chain": [p.name for p in place.chain],
+    }
+
 
 # --- near-duplicate text (MinHash / LSH) -----------------------------------------------------
 

@@ -110,6 +110,25 @@ def action_initial(*, case: Case) -> dict[str, dict[str, Any]]:
     return {"forward": {"to_org": lead.code}} if lead else {}
 
 
+FAST_LABELS: dict[str, Any] = {
+    "wages": _("拖欠工资"),
+    "poverty": _("扶贫帮困"),
+    "livelihood": _("水电气暖"),
+    "safety": _("安全隐患"),
+}
+
+
+def _triage(case: Case) -> dict[str, Any] | None:
+    """The suggestions triage recorded after intake, for the registrar to confirm."""
+    event = case.events.filter(kind=EventKind.TRIAGE).order_by("-pk").first()
+    if event is None:
+        return None
+    data = dict(event.payload)
+    data["fast"] = [{**f, "label": FAST_LABELS.get(f["kind"], f["kind"])} for f in data["fast"]]
+    data["top"] = [(name, round(p * 100)) for name, p in data["category"]["top"]]
+    return data
+
+
 def case_page(*, case: Case, scope: StaffScope) -> dict[str, Any]:
     clocks = list(case.clocks.select_related("org", "profile").order_by("started_at", "pk"))
     return {
@@ -124,4 +143,5 @@ def case_page(*, case: Case, scope: StaffScope) -> dict[str, Any]:
         "supervisions": list(case.supervisions.select_related("target_org").order_by("pk")),
         "ratings": list(case.ratings.select_related("org").order_by("round", "party")),
         "requests": [(r, request_rows(r)) for r in _requests(case)],
+        "triage": _triage(case),
     }

@@ -52,10 +52,12 @@ def test_nearest_bureau_registers(bureau: Any) -> None:
 
 def test_receipt_writes_one_public_event(bureau: Any) -> None:
     case = make_case()
-    events = list(case.events.all())
+    events = list(case.events.filter(is_public=True))
     assert [(e.kind, e.to_status, e.is_public) for e in events] == [
         (EventKind.RECEIVED, CaseStatus.RECEIVED, True)
     ]
+    # The job after intake left its suggestions for staff only.
+    assert case.events.get(kind=EventKind.TRIAGE).is_public is False
     assert case.register_org == bureau
     assert not case.access.exists()  # the registering organ's access is the case row itself
 
@@ -252,7 +254,7 @@ def test_receipt_starts_the_fifteen_day_routing_clock(bureau: Any, holidays_load
     assert case.clocks.get().profile.code == "route-15d"
     assert case.due_at == datetime(2025, 10, 9, 23, 59, 59, tzinfo=TZ)
     assert not case.due_provisional
-    assert case.events.get().deadline_after == case.due_at
+    assert case.events.get(kind=EventKind.RECEIVED).deadline_after == case.due_at
 
 
 def test_a_clock_reaching_an_unpublished_year_is_provisional(

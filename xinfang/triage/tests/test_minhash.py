@@ -111,6 +111,16 @@ def test_s_curve():
 # --- database --------------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def _no_triage_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests store signatures themselves; the job after intake would do it first."""
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(
+        "xinfang.intake.services.case_triage_task", SimpleNamespace(enqueue=lambda **kw: None)
+    )
+
+
 @pytest.fixture
 def cases(db):
     make_bureau("430102")
