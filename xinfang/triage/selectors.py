@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 
 from django.db import connection
+from django.db.models import Q
 
+from xinfang.cases.models import Case
 from xinfang.triage import minhash
 from xinfang.triage.models import TextBand, TextSignature
 
@@ -84,3 +88,64 @@ def _lookup_sql() -> str:
         f"SELECT case_id FROM {band} WHERE ({keys}) AND case_id <> %s "
         "GROUP BY case_id ORDER BY COUNT(*) DESC, case_id LIMIT %s)"
     )
+
+
+# --- the same petitioner again (R-REP-1) -------------------------------------------------------
+
+SAME_MATTER = 0.3  # Jaccard estimate above which two petitions of one person are the same matter
+REPEAT_WINDOW_DAYS = 365
+
+
+@dataclass(frozen=True)
+class EarlierPetition:
+    case_id: int
+    item_number: str
+    status: str
+    register_org_id: int
+    region_code: str
+    similarity: float  # 0 when either text has no signature
+
+    @property
+    def same_matter(self) -> bool:
+        return self.similarity >= SAME_MATTER
+
+
+def same_petitioner_cases(*, case: Case, limit: int = 10) -> list[EarlierPetition]:
+    """Earlier petitions (last year) by the same person — matched by the blind index of the
+    ID number or phone, never by plaintext — with how alike their texts are."""
+    person = case.petitioners.filter(is_main=True).first()
+    if person is None or not (person.id_index or person.phone_index):
+        return []
+    match = Q()
+    if person.id_index:
+        match |= Q(petitioners__id_index=person.id_index)
+    if person.phone_index:
+        match |= Q(petitioners__phone_index=person.phone_index)
+    since = case.received_at - timedelta(days=REPEAT_WINDOW_DAYS)
+    earlier = list(
+        Case.objects.filter(match, received_at__gte=since, received_at__lte=case.received_at)
+        .exclude(pk=case.pk)
+        .distinct()
+        .select_related("region")
+        .order_by("-received_at")[:limit]
+    )
+    signatures = _signatures([case.pk, *(c.pk for c in earlier)])
+    mine = signatures.get(case.pk)
+    return [
+        EarlierPetition(
+            c.pk,
+            c.item_number,
+            c.status,
+            c.register_org_id,
+            c.region.code,
+            minhash.jaccard_estimate(mine, signatures[c.pk])
+            if mine is not None and c.pk in signatures
+            else 0.0,
+        )
+        for c in earlier
+    ]
+
+
+def _signatures(case_ids: list[int]) -> dict[int, minhash.Signature]:
+    rows = TextSignature.objects.filter(case_id__in=case_ids, scheme=minhash.SCHEME)
+    return {r.case_id: minhash.from_bytes(bytes(r.signature)) for r in rows}

@@ -9,11 +9,17 @@ from django.db import connection, transaction
 
 from xinfang.cases.models import Case, CaseEvent, EventKind
 from xinfang.cases.services import case_event_append, case_flags_set
+from xinfang.cases.workflow import TERMINAL_STATES
 from xinfang.triage import minhash
 from xinfang.triage.classifier import classify
 from xinfang.triage.fastchannel import FastKind, fast_detect
 from xinfang.triage.gazetteer import Location, locate
 from xinfang.triage.models import TextBand, TextSignature
+from xinfang.triage.selectors import (
+    EarlierPetition,
+    same_petitioner_cases,
+    similar_cases_of_case,
+)
 
 # --- the triage of one petition ----------------------------------------------------------------
 
@@ -27,8 +33,6 @@ def case_triage(*, case: Case) -> CaseEvent | None:
     A fast-channel match flags the case for the simple procedure (and a safety hazard as
     urgent); staff confirm or change everything else on the workbench.
     """
-    from xinfang.triage.selectors import similar_cases_of_case
-
     if case.events.filter(kind=EventKind.TRIAGE).exists():
         return None
     text = f"{case.title}\n{case.content}"
@@ -40,6 +44,7 @@ def case_triage(*, case: Case) -> CaseEvent | None:
     numbers = dict(
         Case.objects.filter(pk__in=[c for c, _ in similar]).values_list("pk", "item_number")
     )
+    earlier = same_petitioner_cases(case=case)
     payload: dict[str, Any] = {
         "category": {
             "label": prediction.label,
@@ -50,6 +55,17 @@ def case_triage(*, case: Case) -> CaseEvent | None:
         "similar": [
             {"case": c, "item_number": numbers.get(c, ""), "score": round(j, 3)} for c, j in similar
         ],
+        "repeats": [
+            {
+                "case": e.case_id,
+                "item_number": e.item_number,
+                "status": e.status,
+                "score": round(e.similarity, 3),
+                "same_matter": e.same_matter,
+                "level_skip": _level_skip(case, e),
+            }
+            for e in earlier
+        ],
     }
     with transaction.atomic():
         if fast:
@@ -58,6 +74,23 @@ def case_triage(*, case: Case) -> CaseEvent | None:
                 flags["is_urgent"] = True
             case_flags_set(case=case, **flags)
         return case_event_append(case=case, kind=EventKind.TRIAGE, payload=payload)
+
+
+def _level_skip(case: Case, earlier: EarlierPetition) -> bool:
+    """越级: the same matter raised with a higher level while still open below it (N5)."""
+    if not earlier.same_matter or earlier.status in TERMINAL_STATES:
+        return False
+    here = case.register_org.region.prefix
+    there = earlier.region_code
+    lower = earlier.register_org_id != case.register_org_id and there.startswith(here)
+    return lower and _register_prefix_len(earlier) > len(here)
+
+
+def _register_prefix_len(earlier: EarlierPetition) -> int:
+    from xinfang.orgs.models import Org
+
+    org = Org.objects.select_related("region").get(pk=earlier.register_org_id)
+    return len(org.region.prefix)
 
 
 def _location(place: Location | None) -> dict[str, Any] | None:

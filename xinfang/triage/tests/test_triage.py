@@ -38,3 +38,23 @@ def test_triage_runs_once_per_case(world: World) -> None:
     case = make_case(**WAGES)
     assert case_triage(case=case) is None  # already done by the job after intake
     assert case.events.filter(kind=EventKind.TRIAGE).count() == 1
+
+
+def test_the_same_person_raising_the_matter_higher_while_it_is_open_below(world: World) -> None:
+    from xinfang.orgs.tests.factories import make_bureau
+
+    make_bureau("430100")  # the city bureau, one level above 芙蓉区's
+    below = make_case(**WAGES)
+    above = make_case(**{**WAGES, "region_code": "430100"})
+    assert above.register_org != below.register_org
+    [repeat] = above.events.get(kind=EventKind.TRIAGE).payload["repeats"]
+    assert repeat["item_number"] == below.item_number
+    assert repeat["same_matter"] is True
+    assert repeat["level_skip"] is True
+    # A different matter by the same person is a repeat petitioner, not the same matter.
+    other = make_case(
+        title="小区路灯坏了", content="我家门口的路灯坏了一个月，晚上出行不便，请修理。"
+    )
+    repeats = other.events.get(kind=EventKind.TRIAGE).payload["repeats"]
+    assert {r["item_number"] for r in repeats} == {below.item_number, above.item_number}
+    assert not any(r["same_matter"] or r["level_skip"] for r in repeats)
