@@ -61,6 +61,10 @@ def _register(case: Case) -> Case:
 
 
 def _cleanup(org_id: int, case_id: int) -> None:
+    from xinfang.triage.models import TextBand
+
+    # The job after intake signed the text; band keys carry no foreign key, so go explicitly.
+    TextBand.objects.filter(case_id=case_id).delete()
     Case.objects.filter(pk=case_id).delete()
     ItemCounter.objects.filter(org_id=org_id).delete()
     Org.objects.filter(pk=org_id).delete()
