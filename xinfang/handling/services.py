@@ -39,6 +39,7 @@ from xinfang.cases.models import (
 from xinfang.cases.selectors import case_acting_org
 from xinfang.cases.services import InvalidTransition, case_event_append, case_transition
 from xinfang.cases.workflow import NOT_ACCEPT_RULES, Actor, CaseStatus, CloseReason
+from xinfang.catalog.models import Category
 from xinfang.core.errors import ApplicationError, FieldErrors, Msg
 from xinfang.documents.choices import DocumentKind, ReviewOutcome
 from xinfang.documents.models import Document
@@ -46,7 +47,7 @@ from xinfang.documents.services import document_issue, document_serve
 from xinfang.handling.guards import recusal_guard, routing_guard
 from xinfang.handling.models import AlertKind, StaffAlert
 from xinfang.handling.supervision import alert
-from xinfang.orgs.models import Org, OrgKind, User
+from xinfang.orgs.models import Org, OrgKind, Region, User
 from xinfang.orgs.permissions import Perm
 from xinfang.orgs.selectors import org_nearest, staff_scope
 
@@ -331,6 +332,44 @@ def case_accused_set(*, case: Case, actor: User, org: Org) -> Case:
         actor=actor,
         actor_org=_acting(case),
         payload={"accused_org": org.pk, "accused_org_name": org.name},
+    )
+    return case
+
+
+@transaction.atomic
+def case_classify(
+    *, case: Case, actor: User, category: Category, region: Region | None = None
+) -> Case:
+    """The registrar confirms or corrects the content category (and the place) — T2's
+    classification. What triage proposed and what was chosen are both kept on the event, so
+    confirmations and corrections become training data."""
+    if case.status not in (S.RECEIVED, S.REGISTERED):
+        raise InvalidTransition(Msg("只能在登记阶段分类。", "Only while registering."))
+    if region is not None and not region.code.startswith(case.region.code[:2]):
+        raise FieldErrors({"region": [Msg("属地须在本省范围内。", "Within this province.")]})
+    triage = case.events.filter(kind=EventKind.TRIAGE).order_by("-pk").first()
+    suggested = triage.payload.get("category", {}).get("label", "") if triage else ""
+    top = category
+    while top.parent_id is not None and top.parent is not None:
+        top = top.parent
+    updates: dict[str, Any] = {"category": category}
+    if region is not None:
+        updates["region"] = region
+    Case.objects.filter(pk=case.pk).update(**updates)
+    for name, value in updates.items():
+        setattr(case, name, value)
+    case_event_append(
+        case=case,
+        kind=EventKind.NOTE,
+        actor=actor,
+        actor_org=_acting(case),
+        payload={
+            "classified": category.code,
+            "first_level": top.name,
+            "suggested": suggested,
+            "accepted": bool(suggested) and suggested == top.name,
+            "region": region.code if region else "",
+        },
     )
     return case
 

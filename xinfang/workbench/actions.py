@@ -266,6 +266,16 @@ ACTIONS: dict[str, Action] = {
             frozenset({S.RECEIVED, S.REGISTERED}),
         ),
         Action(
+            "classify",
+            _("确认分类与属地"),
+            f.ClassifyForm,
+            frozenset({Perm.CASE_REGISTER, Perm.CASE_ROUTE}),
+            lambda c, d: h.case_classify(
+                case=c.case, actor=c.user, category=d["category"], region=d["region"]
+            ),
+            frozenset({S.RECEIVED, S.REGISTERED}),
+        ),
+        Action(
             "link_repeat",
             _("关联重复信访件"),
             f.RepeatForm,

@@ -10,9 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from xinfang.cases.models import Case, Outcome
 from xinfang.cases.workflow import CaseStatus, NotAcceptRule
+from xinfang.catalog.models import Category
 from xinfang.documents.choices import DivertChannel, ReviewOutcome
 from xinfang.handling.models import RevisitOutcome, SupervisionLevel
-from xinfang.orgs.models import Membership, Org, OrgKind, User
+from xinfang.orgs.models import Membership, Org, OrgKind, Region, User
 
 TEXT = forms.Textarea(attrs={"rows": 3})
 
@@ -118,6 +119,25 @@ class NotAcceptForm(CaseForm):
 class AccusedForm(CaseForm):
     org_fields = ("org",)
     org = OrgField(label=_("被反映单位"))
+
+
+class ClassifyForm(CaseForm):
+    category = forms.ModelChoiceField(
+        label=_("内容分类"),
+        queryset=Category.objects.filter(is_active=True).order_by("code"),
+        to_field_name="code",
+        widget=forms.Select(attrs={"data-filter": "1"}),
+    )
+    region = forms.CharField(label=_("问题属地（区划代码）"), required=False, max_length=12)
+
+    def clean_region(self) -> Region | None:
+        code = self.cleaned_data.get("region", "").strip()
+        if not code:
+            return None
+        region = Region.objects.filter(code=code).first()
+        if region is None:
+            raise forms.ValidationError(_("没有这个区划代码。"))
+        return region
 
 
 class RepeatForm(CaseForm):

@@ -17,6 +17,7 @@ from xinfang.cases.models import (
     RequestStatus,
 )
 from xinfang.cases.selectors import case_acting_org
+from xinfang.catalog.models import Category
 from xinfang.core.validators import mask_address, mask_id_number, mask_name, mask_phone
 from xinfang.documents.selectors import document_list_for_case
 from xinfang.handling.selectors import responsibility_chain
@@ -107,7 +108,18 @@ def action_initial(*, case: Case) -> dict[str, dict[str, Any]]:
     """Forms pre-filled from what the system proposes: the dispatch catalogue's lead unit."""
     suggestion = case.events.filter(kind=EventKind.ROUTE_SUGGESTED).order_by("-pk").first()
     lead = Org.objects.filter(pk=suggestion.payload.get("lead_org")).first() if suggestion else None
-    return {"forward": {"to_org": lead.code}} if lead else {}
+    initial: dict[str, dict[str, Any]] = {"forward": {"to_org": lead.code}} if lead else {}
+    triage = case.events.filter(kind=EventKind.TRIAGE).order_by("-pk").first()
+    if triage is not None:
+        label = triage.payload.get("category", {}).get("label", "")
+        top = Category.objects.filter(level=1, name=label).first()
+        place = triage.payload.get("location") or {}
+        chosen = case.category or top
+        initial["classify"] = {
+            "category": chosen.code if chosen is not None else None,
+            "region": place.get("code") or case.region.code,
+        }
+    return initial
 
 
 FAST_LABELS: dict[str, Any] = {

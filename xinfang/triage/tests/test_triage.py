@@ -58,3 +58,25 @@ def test_the_same_person_raising_the_matter_higher_while_it_is_open_below(world:
     repeats = other.events.get(kind=EventKind.TRIAGE).payload["repeats"]
     assert {r["item_number"] for r in repeats} == {below.item_number, above.item_number}
     assert not any(r["same_matter"] or r["level_skip"] for r in repeats)
+
+
+def test_the_registrar_confirms_the_proposal_in_one_action(world: World) -> None:
+    from xinfang.cases.models import Case
+    from xinfang.workbench.tests.test_views import act
+
+    case = make_case(**WAGES)
+    registrar = as_user(world.registrar)
+    page = registrar.get(f"/staff/cases/{case.pk}/").content.decode()
+    # The form is pre-filled with the proposal: first-level category and the place found.
+    assert 'data-action="classify"' in page
+    proposal = case.events.get(kind=EventKind.TRIAGE).payload
+    from xinfang.catalog.models import Category
+
+    top = Category.objects.get(level=1, name=proposal["category"]["label"])
+    assert f'<option value="{top.code}" selected>' in page
+    assert act(registrar, case, "classify", category=top.code, region="430102").status_code == 302
+    case = Case.objects.get(pk=case.pk)
+    assert case.category == top
+    confirmed = case.events.filter(kind=EventKind.NOTE).last()
+    assert confirmed.payload["accepted"] is True  # kept as training data
+    assert confirmed.actor == world.registrar
