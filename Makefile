@@ -10,7 +10,7 @@ UV ?= python3 -m uv
 PG_URL ?= postgres://postgres@127.0.0.1:5432/xinfang
 PYTEST_ARGS ?=
 
-.PHONY: help setup run worker seed test lint typecheck test-sqlite test-postgres test-browser-deps bench-intake bench-workbench messages clean
+.PHONY: help setup run worker seed test lint typecheck test-sqlite test-postgres test-browser-deps bench-intake bench-workbench bench-triage messages clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ bench-intake: $(VENV)/.synced ## Intake benchmark: gunicorn on PostgreSQL under 
 
 bench-workbench: $(VENV)/.synced ## Workbench benchmark: a queue page among 1M petitions, one sweep
 	$(PY) bench/workbench/run.py $(BENCH_ARGS)
+
+bench-triage: $(VENV)/.synced ## Triage benchmark: one petition's triage in process, 1M signatures stored
+	$(PY) bench/triage/run.py $(BENCH_ARGS)
 
 messages: $(VENV)/.synced ## Recompile the English translation catalogue
 	$(PY) manage.py compile_catalogues

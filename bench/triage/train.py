@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bench.triage import stopwords  # noqa: E402
-from xinfang.triage import classifier, textnorm  # noqa: E402
+from xinfang.triage import classifier, offline, textnorm  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "teddycup2020c"
 SOURCE = "Teddy Cup 2020 problem C (智慧政务中的文本挖掘应用), train_tokenized.csv"
@@ -175,12 +175,8 @@ def evaluate_raw(model: classifier.Model, rows: list[dict[str, str]], label_col:
     start = time.process_time()
     pred = [model.predict(t).label for t in texts]
     cpu = time.process_time() - start
-    per_class = f1_score(gold, pred, average=None, labels=model.classes)
     return {
-        "n": len(rows),
-        "macro_f1": round(float(f1_score(gold, pred, average="macro")), 4),
-        "accuracy": round(float(np.mean(np.array(pred) == np.array(gold))), 4),
-        "per_class": {c: round(float(f), 4) for c, f in zip(model.classes, per_class, strict=True)},
+        **offline.classification_scores(gold, pred, model.classes),
         "msgs_per_s": round(len(rows) / cpu, 1),
     }
 

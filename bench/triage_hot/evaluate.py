@@ -17,11 +17,9 @@ Prints one JSON line on stdout; progress on stderr. Exits 2 when the data is abs
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,50 +33,30 @@ from xinfang.triage.hotspots import (  # noqa: E402  (needs ROOT on sys.path)
     growth_alerts,
     hot_issues,
 )
+from xinfang.triage.offline import (  # noqa: E402
+    DETAIL,
+    ID,
+    TIME,
+    TITLE,
+    adjusted_rand,
+    csv_read,
+    hot_items,
+)
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "teddycup2020c"
 
 
-def parse_time(raw: str) -> datetime:
-    raw = raw.strip()
-    for fmt in ("%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(raw, fmt)  # noqa: DTZ007  (the data's local times)
-        except ValueError:
-            continue
-    raise ValueError(f"unparsed time {raw!r}")
-
-
 def read_items(path: Path) -> tuple[list[HotItem], list[str]]:
-    items, gold = [], []
-    with path.open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            items.append(
-                HotItem(
-                    id=row["留言编号"].strip(),
-                    title=row["留言主题"],
-                    text=row["留言详情"],
-                    created_at=parse_time(row["留言时间"]),
-                    likes=int(float(row.get("点赞数") or 0)),
-                )
-            )
-            gold.append(row.get("cluster_derived", ""))
-    return items, gold
-
-
-def gold_labels(raw: list[str]) -> list[str]:
-    # -1 marks a message in no issue: each is a cluster of its own.
-    return [f"single-{i}" if g.strip() == "-1" else g.strip() for i, g in enumerate(raw)]
+    rows = csv_read(path, required=(ID, TITLE, TIME, DETAIL))
+    return hot_items(rows), [row.get("cluster_derived", "") for row in rows]
 
 
 def ari(items: list[HotItem], gold: list[str], link: float) -> float:
-    from sklearn.metrics import adjusted_rand_score
-
     predicted = [0] * len(items)
     for label, rows in enumerate(cluster(items, link=link)):
         for i in rows:
             predicted[i] = label
-    return float(adjusted_rand_score(gold_labels(gold), predicted))
+    return adjusted_rand(gold, predicted)
 
 
 def summary(issue: HotIssue) -> dict[str, object]:

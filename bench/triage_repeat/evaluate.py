@@ -16,7 +16,6 @@ the texts go to the terminal only, never to a file (the data's licence: do not c
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import random
 import shutil
@@ -43,6 +42,7 @@ from bench.common import (  # noqa: E402  (needs ROOT on sys.path)
     temp_var_dir,
 )
 from bench.triage_repeat.run import cases_clone, django_setup  # noqa: E402
+from xinfang.triage.offline import MESSAGE_COLUMNS, csv_read, exact_jaccard  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "teddycup2020c" / "messages.csv"
 
@@ -56,11 +56,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--db-name", default="xinfang_bench_triage_eval")
     p.add_argument("--seed", type=int, default=7)
     return p.parse_args(argv)
-
-
-def messages_read(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def exact_pairs(texts: list[str], threshold: float) -> dict[tuple[int, int], float]:
@@ -87,13 +82,6 @@ def exact_pairs(texts: list[str], threshold: float) -> dict[tuple[int, int], flo
             if jac >= threshold:
                 out[(int(i), int(j))] = float(jac)
     return out
-
-
-def exact_jaccard(a: str, b: str) -> float:
-    from xinfang.triage import minhash
-
-    sa, sb = minhash.shingles(a), minhash.shingles(b)
-    return len(sa & sb) / len(sa | sb) if sa | sb else 0.0
 
 
 def lsh_pairs(
@@ -131,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"skipped: {args.data} is absent (the shared Teddy Cup data is not on this machine)")
         print(json.dumps({"skipped": f"{args.data} absent"}))
         return 0
-    rows = messages_read(args.data)
+    rows = csv_read(args.data, required=MESSAGE_COLUMNS)
     texts = [f"{r['留言主题']}\n{r['留言详情']}" for r in rows]
     admin_url, db_url = pg_urls(args.pg, args.db_name)
     var_dir = temp_var_dir()
