@@ -100,10 +100,10 @@ def stages(bodies: list[bytes], n: int) -> dict[str, tuple[float, float]]:
     from django.db import connection, transaction
 
     from xinfang.cases.services import case_create
-    from xinfang.cases.tasks import case_suggest_route
     from xinfang.intake import services as intake
     from xinfang.intake.validation import validate_petition
     from xinfang.orgs.selectors import bureau_for_region
+    from xinfang.triage.tasks import case_triage_task
 
     datas = [json.loads(b) for b in bodies]
     valids = [validate_petition(d) for d in datas[:50]]
@@ -142,7 +142,7 @@ def stages(bodies: list[bytes], n: int) -> dict[str, tuple[float, float]]:
     def create_enqueue(i: int) -> None:
         with transaction.atomic():
             case, _ = case_create(data=new_case(i))
-            case_suggest_route.enqueue(case_id=case.pk)
+            case_triage_task.enqueue(case_id=case.pk)
 
     def submit(i: int) -> None:
         intake.petition_submit(
@@ -196,7 +196,7 @@ def what_if(call: Call, n: int, rounds: int = 3) -> list[tuple[str, float, float
                 lambda: mock.patch.object(connection, "health_check_enabled", False)
             ],
             "no routing-job insert (the enqueue's cost)": [
-                lambda: mock.patch.object(intake, "case_suggest_route")
+                lambda: mock.patch.object(intake, "case_triage_task")
             ],
         }
         if name == "all of the above":

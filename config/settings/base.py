@@ -238,6 +238,7 @@ XINFANG_SCHEDULE: dict[str, dict[str, object]] = {
     "jobs.prune_results": {"task": "xinfang.jobs.tasks.prune_task_results", "every": 86400},
     "jobs.requeue_stale": {"task": "xinfang.jobs.tasks.requeue_stale_tasks", "every": 600},
     "cases.sweep": {"task": "xinfang.handling.tasks.case_sweep_task", "every": 300},
+    "triage.band_purge": {"task": "xinfang.triage.tasks.text_band_purge_task", "every": 86400},
 }
 XINFANG_SCHEDULER_INTERVAL = env_int("XINFANG_SCHEDULER_INTERVAL", 5)
 # Successful job results (and superseded failed attempts) are deleted after this many days.

@@ -106,14 +106,6 @@ def _start(case: Case, change: ClockStart, now: datetime) -> CaseClock:
     return clock
 
 
-def running(case: Case, kinds: Iterable[ClockKind] = ()) -> Sequence[CaseClock]:
-    qs = CaseClock.objects.filter(case=case, stopped_at__isnull=True)
-    kinds = list(kinds)
-    if kinds:
-        qs = qs.filter(kind__in=kinds)
-    return list(qs)
-
-
 def clocks_apply(*, case: Case, changes: Sequence[ClockChange], now: datetime) -> None:
     """Stop and start clocks as one move requires, then refresh the case's mirror."""
     for change in changes:
@@ -127,11 +119,11 @@ def clocks_apply(*, case: Case, changes: Sequence[ClockChange], now: datetime) -
         else:
             clock = _running_one(case, change.kind)
             if isinstance(change, ClockExtend):
-                clock_extend(clock=clock, days=change.days, now=now)
+                _extend(clock, change.days)
             elif change.resume:
-                clock_resume(clock=clock, now=now)
+                _resume(clock, now)
             else:
-                clock_pause(clock=clock, now=now)
+                _pause(clock, now)
     case_due_refresh(case=case, now=now)
 
 
@@ -177,7 +169,8 @@ def _whole_days(profile: DeadlineProfile | None) -> bool:
     return profile is None or profile.unit in (TimeUnit.CALENDAR_DAY, TimeUnit.WORKING_DAY)
 
 
-def clock_extend(*, clock: CaseClock, days: int, now: datetime) -> CaseClock:
+# The three below change one clock; clocks_apply, their only caller, then refreshes the case.
+def _extend(clock: CaseClock, days: int) -> None:
     """Add `days` calendar days to a running clock (Art. 34: at most 30 in total)."""
     limit = int(settings.XINFANG_MAX_EXTENSION_DAYS)
     if days < 1 or clock.extended_days + days > limit:
@@ -205,18 +198,16 @@ def clock_extend(*, clock: CaseClock, days: int, now: datetime) -> CaseClock:
             "warned_at",
         ]
     )
-    case_due_refresh(case=clock.case, now=now)
-    return clock
 
 
-def clock_pause(*, clock: CaseClock, now: datetime) -> None:
+def _pause(clock: CaseClock, now: datetime) -> None:
     """Hearing time is not counted in the 复核 period (Art. 36)."""
     if clock.paused_at is None:
         clock.paused_at = now
         clock.save(update_fields=["paused_at"])
 
 
-def clock_resume(*, clock: CaseClock, now: datetime) -> None:
+def _resume(clock: CaseClock, now: datetime) -> None:
     if clock.paused_at is None:
         return
     elapsed = now - clock.paused_at
@@ -229,7 +220,6 @@ def clock_resume(*, clock: CaseClock, now: datetime) -> None:
     clock.paused_at = None
     clock.warn_at = warn_at(clock.started_at, clock.due_at)
     clock.save(update_fields=["due_at", "nominal_due", "paused_days", "paused_at", "warn_at"])
-    case_due_refresh(case=clock.case, now=now)
 
 
 def provisional_clocks() -> Iterable[CaseClock]:

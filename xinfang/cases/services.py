@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from xinfang.audit.models import AuditAction
@@ -29,6 +29,7 @@ from xinfang.cases.models import (
     CaseEvent,
     ClockKind,
     EventKind,
+    ItemCounter,
     Petitioner,
 )
 from xinfang.cases.selectors import case_acting_org, case_get_for_user
@@ -46,6 +47,7 @@ from xinfang.cases.workflow import (
 )
 from xinfang.catalog.models import Category, PetitionType
 from xinfang.core import crypto
+from xinfang.core.counters import counter_next
 from xinfang.core.errors import ApplicationError, Conflict, Msg
 from xinfang.orgs.models import Org, Region, User
 from xinfang.orgs.permissions import Perm
@@ -118,16 +120,7 @@ def item_number_allocate(*, org: Org, year: int) -> str:
     One row per organ and year, incremented in the caller's transaction, so numbers are
     unique and dense; a rolled-back intake leaves no gap because its increment rolls back too.
     """
-    # One upsert statement (SQLite ≥ 3.35 and PostgreSQL). Its row lock is held until the
-    # caller commits, so concurrent petitions to the same organ queue here.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO cases_itemcounter (org_id, year, last) VALUES (%s, %s, 1) "
-            "ON CONFLICT (org_id, year) DO UPDATE SET last = cases_itemcounter.last + 1 "
-            "RETURNING last",
-            [org.pk, year],
-        )
-        (seq,) = cursor.fetchone()
+    seq = counter_next(model=ItemCounter, keys={"org_id": org.pk, "year": year})
     return f"{org.code}-{year}-{seq:06d}"
 
 

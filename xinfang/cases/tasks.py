@@ -4,18 +4,6 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from xinfang.cases.models import Case
-
-
-@task()
-def case_suggest_route(*, case_id: int) -> None:
-    """Record the dispatch catalogue's proposal for who should handle the case."""
-    from xinfang.cases.routing import case_route_suggest
-
-    case = Case.objects.filter(pk=case_id).first()
-    if case is not None:
-        case_route_suggest(case=case)
-
 
 @task()
 def case_deadlines_recompute_task() -> int:

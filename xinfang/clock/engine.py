@@ -49,7 +49,8 @@ class Deadline:
     provisional: bool  # reaches a year whose official schedule is not loaded yet
 
 
-def _end_of(day: date) -> datetime:
+def end_of_day(day: date) -> datetime:
+    """A period ending on `day` ends at the end of it, Shanghai time (民法典 Art. 203)."""
     return datetime.combine(day, END_OF_DAY, tzinfo=TZ)
 
 
@@ -91,12 +92,12 @@ def compute_deadline(
         if roll_forward and not cal.is_workday(due_day):
             due_day = cal.next_workday(due_day)
         return Deadline(
-            _end_of(nominal_day), _end_of(due_day), _provisional(cal, local.date(), due_day)
+            end_of_day(nominal_day), end_of_day(due_day), _provisional(cal, local.date(), due_day)
         )
     if unit == TimeUnit.WORKING_DAY:
         due_day = add_working_days(cal, local.date(), amount)
         return Deadline(
-            _end_of(due_day), _end_of(due_day), _provisional(cal, local.date(), due_day)
+            end_of_day(due_day), end_of_day(due_day), _provisional(cal, local.date(), due_day)
         )
     if unit == TimeUnit.NATURAL_HOUR:
         due = local + timedelta(hours=amount)

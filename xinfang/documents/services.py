@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -14,6 +14,7 @@ from xinfang.cases.models import Case
 from xinfang.cases.selectors import case_main_petitioner
 from xinfang.clock.engine import TZ
 from xinfang.core import validators as v
+from xinfang.core.counters import counter_next
 from xinfang.core.errors import ApplicationError, Conflict, FieldErrors, Msg
 from xinfang.documents import bundled
 from xinfang.documents.choices import INTERNAL_KINDS, KIND_SHORT, DocumentKind
@@ -32,15 +33,8 @@ def document_number_allocate(*, org: Org, kind: DocumentKind, year: int) -> str:
     Like cases' item numbers: one upsert whose row lock is held until the caller commits,
     so numbers are unique and dense and a rolled-back issue leaves no gap.
     """
-    table = connection.ops.quote_name(DocumentCounter._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (org_id, kind, year, last) VALUES (%s, %s, %s, 1) "  # noqa: S608 - table name from model metadata
-            f"ON CONFLICT (org_id, kind, year) DO UPDATE SET last = {table}.last + 1 "
-            "RETURNING last",
-            [org.pk, str(kind), year],
-        )
-        (seq,) = cursor.fetchone()
+    keys: dict[str, int | str] = {"org_id": org.pk, "kind": str(kind), "year": year}
+    seq = counter_next(model=DocumentCounter, keys=keys)
     return f"{org.code}-{KIND_SHORT[kind]}-{year}-{seq:04d}"
 
 

@@ -27,7 +27,6 @@ from xinfang.cases.models import (
     AccessRelation,
     Case,
     CaseAccess,
-    CaseEvent,
     CaseRequest,
     Channel,
     ClockKind,
@@ -999,7 +998,3 @@ def case_advice_close(*, case: Case, actor: User, reply: str) -> Case:
         close_reason=CloseReason.ADVICE_REPLIED,
         updates={"holder_org": None},
     )
-
-
-def case_events_for_staff(*, case: Case) -> list[CaseEvent]:
-    return list(case.events.select_related("actor", "actor_org").order_by("created_at", "pk"))

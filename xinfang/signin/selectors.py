@@ -28,7 +28,8 @@ def otp_verified(*, user: Any) -> bool:
 
 def otp_pending(*, user: Any) -> bool:
     """Signed in with the password only, but the policy asks this user for a code too."""
-    return otp_required(user=user) and not otp_verified(user=user)
+    # Verified first: a session past its code costs no membership query on every page.
+    return not otp_verified(user=user) and otp_required(user=user)
 
 
 def otp_device_exists(*, user: Any) -> bool:

@@ -158,7 +158,6 @@ RULES: dict[FastKind, tuple[Rule, ...]] = {
 EXCLUDE: dict[FastKind, tuple[str, ...]] = {
     FastKind.SAFETY: ("危房改造",),
 }
-FAST_PROFILE = "fast-10wd"  # 简易办理: the opinion within 10 working days of acceptance
 
 _SPACES = re.compile(r"\s+")
 

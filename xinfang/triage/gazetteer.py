@@ -24,6 +24,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -67,13 +68,16 @@ _ETHNIC_TAIL = re.compile(
     ")族)+$"
 )
 
-# Stems that are everyday words or famous places elsewhere get no short form (see the file).
-COMMON_WORDS = frozenset(
-    word
-    for line in (DATA_DIR / "gazetteer_common_words.txt").read_text(encoding="utf-8").splitlines()
-    if not line.startswith("#")
-    for word in line.split()
-)
+
+@cache
+def common_words() -> frozenset[str]:
+    """Stems that are everyday words or famous places elsewhere get no short form (see the
+    file); read when the first gazetteer is built, not when the module is imported."""
+    text = (DATA_DIR / "gazetteer_common_words.txt").read_text(encoding="utf-8")
+    return frozenset(
+        word for line in text.splitlines() if not line.startswith("#") for word in line.split()
+    )
+
 
 # A short form followed by one of these names a road, estate or building, not the division
 # (芙蓉中路, 黄兴路步行街, 岳麓大道, 雨花小区).
@@ -224,7 +228,7 @@ def _forms(name: str, level: int) -> Iterator[tuple[str, int]]:
         if level == 4 and suffix in _TOWNSHIP_SUFFIXES:
             # Townships are often renamed 镇 → 街道; petitioners keep writing the old name.
             yield from ((stem + other, _ALIAS) for other in _TOWNSHIP_SUFFIXES if other != suffix)
-        if len(stem) >= 2 and stem not in COMMON_WORDS:
+        if len(stem) >= 2 and stem not in common_words():
             yield stem, _SHORT
         return
 

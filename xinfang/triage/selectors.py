@@ -102,6 +102,7 @@ class EarlierPetition:
     item_number: str
     status: str
     register_org_id: int
+    register_prefix: str  # the registering organ's region prefix: how high it sits
     region_code: str
     similarity: float  # 0 when either text has no signature
 
@@ -126,7 +127,7 @@ def same_petitioner_cases(*, case: Case, limit: int = 10) -> list[EarlierPetitio
         Case.objects.filter(match, received_at__gte=since, received_at__lte=case.received_at)
         .exclude(pk=case.pk)
         .distinct()
-        .select_related("region")
+        .select_related("region", "register_org__region")
         .order_by("-received_at")[:limit]
     )
     signatures = _signatures([case.pk, *(c.pk for c in earlier)])
@@ -137,6 +138,7 @@ def same_petitioner_cases(*, case: Case, limit: int = 10) -> list[EarlierPetitio
             c.item_number,
             c.status,
             c.register_org_id,
+            c.register_org.region.prefix,
             c.region.code,
             minhash.jaccard_estimate(mine, signatures[c.pk])
             if mine is not None and c.pk in signatures

@@ -20,6 +20,7 @@ from xinfang.triage.selectors import (
     same_petitioner_cases,
     similar_cases_of_case,
 )
+from xinfang.triage.textnorm import petition_text
 
 # --- the triage of one petition ----------------------------------------------------------------
 
@@ -35,7 +36,7 @@ def case_triage(*, case: Case) -> CaseEvent | None:
     """
     if case.events.filter(kind=EventKind.TRIAGE).exists():
         return None
-    text = f"{case.title}\n{case.content}"
+    text = petition_text(case.title, case.content)  # as the classifier was trained and evaluated
     prediction = classify(text)
     place = locate(text, within=case.region.code[:2])
     fast = fast_detect(text)
@@ -83,14 +84,7 @@ def _level_skip(case: Case, earlier: EarlierPetition) -> bool:
     here = case.register_org.region.prefix
     there = earlier.region_code
     lower = earlier.register_org_id != case.register_org_id and there.startswith(here)
-    return lower and _register_prefix_len(earlier) > len(here)
-
-
-def _register_prefix_len(earlier: EarlierPetition) -> int:
-    from xinfang.orgs.models import Org
-
-    org = Org.objects.select_related("region").get(pk=earlier.register_org_id)
-    return len(org.region.prefix)
+    return lower and len(earlier.register_prefix) > len(here)
 
 
 def _location(place: Location | None) -> dict[str, Any] | None:

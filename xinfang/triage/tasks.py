@@ -18,3 +18,12 @@ def case_triage_task(*, case_id: int) -> None:
         return
     case_route_suggest(case=case)  # first, and on its own: triage failing must not lose it
     case_triage(case=case)
+
+
+@task()
+def text_band_purge_task() -> int:
+    """Band keys of deleted cases carry no foreign key (the table would double with its index);
+    they match nothing but take space until this daily clean-up."""
+    from xinfang.triage.services import text_band_purge
+
+    return text_band_purge()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
 
+from django.db import transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +17,7 @@ from xinfang.cases.models import Case, CaseRequest, ClockKind, RequestKind, Requ
 from xinfang.cases.selectors import case_acting_org, case_get_for_user, case_relations
 from xinfang.cases.services import case_register
 from xinfang.cases.workflow import OPEN_STATES, Actor, CaseStatus, perms_for
-from xinfang.clock.engine import TZ
+from xinfang.clock.engine import TZ, end_of_day
 from xinfang.core.errors import ApplicationError, FieldErrors, Msg
 from xinfang.documents.choices import DocumentKind
 from xinfang.handling import services as h
@@ -165,7 +166,7 @@ def _forward(ctx: Context, d: dict[str, Any]) -> Any:
         to_org=d["to_org"],
         co_orgs=list(d["co_orgs"]),
         assign=d["assign"],
-        report_due=_end_of(d.get("report_due")),
+        report_due=end_of_day(d["report_due"]) if d.get("report_due") else None,
         reason=d["reason"],
         override_reason=d["override_reason"],
     )
@@ -538,14 +539,44 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-def _end_of(day: Any) -> Any:
-    """A report due date chosen as a day means the end of that day in Shanghai."""
-    return datetime.combine(day, time(23, 59, 59), tzinfo=TZ) if day else None
-
-
 def context_for(*, case: Case, user: User, scope: StaffScope) -> Context:
     return Context(case=case, user=user, scope=scope, relations=case_relations(case=case))
 
 
 def actions_available(*, ctx: Context) -> list[Action]:
     return [a for a in ACTIONS.values() if a.available(ctx)]
+
+
+NOT_AVAILABLE = Msg(
+    "当前不能执行此操作，或您无权执行。", "This action is not available to you now."
+)
+
+
+def action_find(ctx: Context, name: str) -> Action | None:
+    """The named action if it is on offer to this user for this case now."""
+    action = ACTIONS.get(name)
+    return action if action is not None and action.available(ctx) else None
+
+
+def action_run(
+    action: Action, ctx: Context, data: Any, *, prefix: str | None = None
+) -> tuple[Any, ApplicationError | None]:
+    """Validate `data` with the action's form and run it: (form, error) — both None on success.
+
+    Shared by the HTML workbench and the JSON API so they accept exactly the same input.
+    """
+    form = action.form(data, case=ctx.case, prefix=prefix)
+    if not form.is_valid():
+        return form, None
+    try:
+        with transaction.atomic():
+            action.run(ctx, form.cleaned_data)
+    except FieldErrors as exc:
+        for field, msgs in exc.errors.items():
+            target = field if field in form.fields else None
+            for msg in msgs:
+                form.add_error(target, str(msg))
+        return form, None
+    except ApplicationError as exc:
+        return form, exc
+    return None, None

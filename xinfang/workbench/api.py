@@ -22,9 +22,14 @@ from xinfang.core.errors import FieldErrors, Msg
 from xinfang.handling.selectors import Queue, queue_cases, queue_filter, queues_for
 from xinfang.orgs.selectors import staff_scope
 from xinfang.signin.selectors import otp_pending
-from xinfang.workbench.actions import ACTIONS, actions_available, context_for
+from xinfang.workbench.actions import (
+    NOT_AVAILABLE,
+    action_find,
+    action_run,
+    actions_available,
+    context_for,
+)
 from xinfang.workbench.filters import QueueFilterForm
-from xinfang.workbench.views import action_run
 
 PAGE_SIZE = 50
 
@@ -119,18 +124,11 @@ class CaseActionApi(APIView):
     @extend_schema(request=dict[str, Any], responses=CaseDetailSerializer)
     def post(self, request: Request, pk: int, name: str) -> Response:
         case = _case(request, pk)
-        action = ACTIONS.get(name)
         ctx = context_for(case=case, user=request.user, scope=staff_scope(user=request.user))  # type: ignore[arg-type]
-        if action is None or not action.available(ctx):
+        action = action_find(ctx, name)
+        if action is None:
             return Response(
-                {
-                    "detail": Msg(
-                        "当前不能执行此操作，或您无权执行。",
-                        "This action is not available to you now.",
-                    ).as_dict(),
-                    "code": "not_available",
-                },
-                status=403,
+                {"detail": NOT_AVAILABLE.as_dict(), "code": "not_available"}, status=403
             )
         data = QueryDict(mutable=True)
         body = request.data if isinstance(request.data, dict) else {}
@@ -138,7 +136,7 @@ class CaseActionApi(APIView):
         for key, value in body.items():
             values = value if isinstance(value, list) else [value]
             data.setlist(key, ["" if v is None else str(v) for v in values])
-        form, error = action_run(action, request._request, case, data)
+        form, error = action_run(action, ctx, data)
         if error is not None:
             raise error
         if form is not None:

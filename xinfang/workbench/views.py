@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +16,6 @@ from xinfang.audit.services import audit_record
 from xinfang.cases.models import Case
 from xinfang.cases.selectors import case_get_for_user
 from xinfang.cases.workflow import CaseStatus
-from xinfang.core.errors import ApplicationError, FieldErrors
 from xinfang.core.http import client_ip
 from xinfang.handling.selectors import (
     QUEUE_LABELS,
@@ -32,7 +30,15 @@ from xinfang.handling.supervision import alerts_mark_read
 from xinfang.orgs.selectors import staff_scope
 from xinfang.signin.decorators import staff_login_required
 from xinfang.workbench import presenters
-from xinfang.workbench.actions import ACTIONS, Action, actions_available, context_for
+from xinfang.workbench.actions import (
+    ACTIONS,
+    NOT_AVAILABLE,
+    Context,
+    action_find,
+    action_run,
+    actions_available,
+    context_for,
+)
 from xinfang.workbench.filters import QueueFilterForm
 
 PAGE_SIZE = 50
@@ -119,9 +125,9 @@ def _page(
     forms: dict[str, Any] | None = None,
     status: int = 200,
     error: str = "",
+    ctx: Context | None = None,
 ) -> HttpResponse:
-    scope = staff_scope(user=request.user)
-    ctx = context_for(case=case, user=request.user, scope=scope)  # type: ignore[arg-type]
+    ctx = ctx or _context(request, case)
     available = actions_available(ctx=ctx)
     bound = forms or {}
     initial = presenters.action_initial(case=case)
@@ -131,7 +137,7 @@ def _page(
     ]
     # Open the form the user just sent, else the first main step on offer.
     opened = next(iter(bound), None) or next((a.name for a in available if a.primary), None)
-    data = presenters.case_page(case=case, scope=scope)
+    data = presenters.case_page(case=case, scope=ctx.scope)
     context = {**data, "case": case, "actions": action_forms, "error": error, "opened": opened}
     return render(request, "workbench/case.html", context, status=status)
 
@@ -140,43 +146,14 @@ def _page(
 @staff_login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_or_404(request, pk)
-    alerts_mark_read(org_ids=staff_scope(user=request.user).org_ids, case=case)
-    return _page(request, case)
+    ctx = _context(request, case)
+    alerts_mark_read(org_ids=ctx.scope.org_ids, case=case)
+    return _page(request, case, ctx=ctx)
 
 
-def _find_action(request: HttpRequest, case: Case, name: str) -> Action:
-    action = ACTIONS.get(name)
-    scope = staff_scope(user=request.user)
-    ctx = context_for(case=case, user=request.user, scope=scope)  # type: ignore[arg-type]
-    if action is None or not action.available(ctx):
-        raise PermissionError
-    return action
-
-
-def action_run(
-    action: Action, request: HttpRequest, case: Case, data: Any, *, prefix: str | None = None
-) -> tuple[Any, Any]:
-    """Validate `data` with the action's form and run it: (form, error) — both None on success.
-
-    Shared by the HTML workbench and the JSON API so they accept exactly the same input.
-    """
-    form = action.form(data, case=case, prefix=prefix)
-    if not form.is_valid():
-        return form, None
-    scope = staff_scope(user=request.user)
-    ctx = context_for(case=case, user=request.user, scope=scope)  # type: ignore[arg-type]
-    try:
-        with transaction.atomic():
-            action.run(ctx, form.cleaned_data)
-    except FieldErrors as exc:
-        for field, msgs in exc.errors.items():
-            target = field if field in form.fields else None
-            for msg in msgs:
-                form.add_error(target, str(msg))
-        return form, None
-    except ApplicationError as exc:
-        return form, exc
-    return None, None
+def _context(request: HttpRequest, case: Case) -> Context:
+    """The user's scope and relations to the case, loaded once per request."""
+    return context_for(case=case, user=request.user, scope=staff_scope(user=request.user))  # type: ignore[arg-type]
 
 
 @require_http_methods(["GET", "POST"])
@@ -185,29 +162,23 @@ def case_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     case = _case_or_404(request, pk)
     if request.method == "GET":  # e.g. reloading the address an error page was shown at
         return redirect(reverse("workbench:case", args=[case.pk]))
-    try:
-        action = _find_action(request, case, name)
-    except PermissionError:
-        return _page(request, case, status=403, error=str(_not_allowed()))
-    form, error = action_run(action, request, case, request.POST, prefix=name)
+    ctx = _context(request, case)
+    action = action_find(ctx, name)
+    if action is None:
+        return _page(request, case, status=403, error=str(NOT_AVAILABLE), ctx=ctx)
+    form, error = action_run(action, ctx, request.POST, prefix=name)
     if error is not None or form is not None:
         # The failed move rolled back; the page must show the case as stored, not as the
         # service had begun to change it in memory.
         case.refresh_from_db()
     if error is not None:
-        return _page(request, case, status=error.http_status, error=str(error.message))
+        return _page(request, case, status=error.http_status, error=str(error.message), ctx=ctx)
     if form is not None:
-        return _page(request, case, forms={name: form}, status=400)
+        return _page(request, case, forms={name: form}, status=400, ctx=ctx)
     url = reverse("workbench:case", args=[case.pk])
     if _htmx(request):
         return HttpResponse(status=204, headers={"HX-Redirect": url})
     return redirect(url)
-
-
-def _not_allowed() -> Any:
-    from xinfang.core.errors import Msg
-
-    return Msg("当前不能执行此操作，或您无权执行。", "This action is not available to you now.")
 
 
 @require_POST
@@ -218,7 +189,7 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
     scope = staff_scope(user=request.user)
     people = presenters.identity_reveal(case=case, scope=scope)
     if people is None:
-        return HttpResponse(str(_not_allowed()), status=403)
+        return HttpResponse(str(NOT_AVAILABLE), status=403)
     audit_record(
         action=AuditAction.IDENTITY_REVEAL,
         actor=request.user,  # type: ignore[arg-type]
@@ -247,16 +218,17 @@ def bulk(request: HttpRequest) -> HttpResponse:
     # Only the fields the bulk form carries (forward: the one unit all cases go to).
     data = {field: request.POST.get(field, "") for field in BULK_ACTIONS[name]}
     results = []
+    scope = staff_scope(user=request.user)
     for pk in ids:
         case = case_get_for_user(user=request.user, case_id=pk)
         if case is None:
             continue
-        try:
-            found = _find_action(request, case, name)
-        except PermissionError:
-            results.append((case, str(_not_allowed())))
+        ctx = context_for(case=case, user=request.user, scope=scope)  # type: ignore[arg-type]
+        found = action_find(ctx, name)
+        if found is None:
+            results.append((case, str(NOT_AVAILABLE)))
             continue
-        form, error = action_run(found, request, case, data)
+        form, error = action_run(found, ctx, data)
         message = str(error.message) if error else (_form_errors(form) if form else "")
         results.append((case, message))
     back = request.POST.get("queue", "")
