@@ -155,6 +155,18 @@ class Case(models.Model):
         related_name="repeats",
         verbose_name=_("重复信访件"),
     )
+    # 联名/群体: near-identical petitions of different people on one matter, handled together.
+    # Every member (the first one too) points at the group's first item, so a group is one
+    # indexed filter; a member merged into it (并单) is also closed with CloseReason.MERGED.
+    group_root = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="group_members",
+        editable=False,
+        verbose_name=_("群体件主件"),
+    )
     is_urgent = models.BooleanField(_("重大紧急"), default=False)
     is_fast_track = models.BooleanField(_("简易办理"), default=False)
     is_supervised = models.BooleanField(_("督办件"), default=False, editable=False)

@@ -49,6 +49,7 @@ class CloseReason(models.TextChoices):
     ADVICE_REPLIED = "advice_replied", _("建议已答复")
     ACCUSATION_TRANSFERRED = "accusation_transferred", _("已移交纪检监察机关")
     LEGAL_TRACK_CONCLUDED = "legal_track_concluded", _("已依法终结（涉法涉诉）")
+    MERGED = "merged", _("并案办理")
 
 
 class NotAcceptRule(models.TextChoices):
@@ -199,6 +200,13 @@ CLOSE_RULES: dict[CloseReason, tuple[frozenset[Actor], frozenset[Perm], frozense
         frozenset({Actor.STAFF}),
         frozenset({Perm.CASE_ROUTE}),
         frozenset({S.REGISTERED, S.OBJECTED}),
+    ),
+    # 并单: a registrar folds a duplicate of another person's petition into the item that
+    # handles the matter, before either is routed on (the reply answers both).
+    CloseReason.MERGED: (
+        frozenset({Actor.STAFF}),
+        frozenset({Perm.CASE_REGISTER, Perm.CASE_ROUTE}),
+        frozenset({S.RECEIVED, S.REGISTERED}),
     ),
     CloseReason.NO_REEXAM_IN_TIME: (
         frozenset({Actor.SYSTEM}),

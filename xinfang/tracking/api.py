@@ -21,6 +21,13 @@ class TimelineEntrySerializer(serializers.Serializer):
     en = serializers.CharField(source="label_en")
 
 
+class MergedIntoSerializer(serializers.Serializer):
+    item_number = serializers.CharField()
+    status_zh = serializers.CharField()
+    status_en = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+
+
 class TrackApi(APIView):
     authentication_classes: list[Any] = []
 
@@ -38,6 +45,10 @@ class TrackApi(APIView):
             help_text="The deadline reaches a year whose official holiday schedule is not out yet.",
         )
         timeline = TimelineEntrySerializer(many=True)
+        merged_into = MergedIntoSerializer(
+            allow_null=True,
+            help_text="并单: the item this petition is handled with, when it was merged.",
+        )
 
     @extend_schema(
         operation_id="petition_track",

@@ -17,7 +17,7 @@ from xinfang.cases.selectors import (
     query_code_normalize,
 )
 from xinfang.cases.services import secret_digest
-from xinfang.cases.workflow import CaseStatus, status_label
+from xinfang.cases.workflow import CaseStatus, CloseReason, status_label
 from xinfang.core import crypto
 from xinfang.core.errors import ApplicationError, Msg
 from xinfang.documents.models import Document
@@ -51,6 +51,17 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class MergedInto:
+    """The item a merged petition (并单) is handled with: its number and progress only — its
+    documents are addressed to another petitioner."""
+
+    item_number: str
+    status_zh: str
+    status_en: str
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
 class TrackView:
     case: Case
     status_zh: str
@@ -58,6 +69,7 @@ class TrackView:
     timeline: list[TimelineEntry]
     actions: list[str] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)
+    merged_into: MergedInto | None = None
 
 
 def _digests(query_code: str, client: str) -> tuple[str, str]:
@@ -120,4 +132,13 @@ def track_view(*, case: Case) -> TrackView:
         timeline=entries,
         actions=petitioner_actions(case=case),
         documents=list(document_list_for_case(case=case, public_only=True)),
+        merged_into=_merged_into(case),
     )
+
+
+def _merged_into(case: Case) -> MergedInto | None:
+    if case.close_reason != CloseReason.MERGED or case.group_root_id is None:
+        return None
+    root = Case.objects.only("item_number", "status", "due_at").get(pk=case.group_root_id)
+    label = status_label(CaseStatus(root.status))
+    return MergedInto(root.item_number, label.zh, label.en, root.due_at)

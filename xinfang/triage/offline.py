@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from xinfang.triage import minhash
+from xinfang.triage import matter, minhash
 from xinfang.triage.hotspots import HotItem
 
 ID, USER, TITLE, TIME, DETAIL = "留言编号", "留言用户", "留言主题", "留言时间", "留言详情"
@@ -147,34 +147,43 @@ def repeat_links(
     *,
     same_matter: float | None = None,
     duplicate: float = DUPLICATE,
+    words: bool = True,
 ) -> list[Links]:
     """For each row (title + detail): earlier rows of the same user on the same matter
-    (Jaccard estimate ≥ `same_matter`, by default selectors.SAME_MATTER; every earlier row of
-    the user compared) and rows of other users with a near-identical text (LSH candidates,
-    estimate ≥ `duplicate`).
+    (Jaccard estimate ≥ `same_matter`, by default matter.SAME_TEXT, or — with `words` —
+    the rewritten follow-ups `matter.matter_reason` recognises; every earlier row of the user
+    compared) and rows of other users with a near-identical text (LSH candidates, estimate ≥
+    `duplicate`).
 
     A person's petitions are few, so all their pairs are compared and the lower threshold needs
     no LSH; across people, only texts sharing a band key are compared (minhash's S-curve finds
     ~87 % of pairs at J = 0.5, ~99 % at J ≥ 0.6). "Earlier" is by 留言时间, then file order.
     """
     if same_matter is None:
-        # Imported here: this module must load without Django (the bench scripts use it).
-        from xinfang.triage.selectors import SAME_MATTER
-
-        same_matter = SAME_MATTER
+        same_matter = matter.SAME_TEXT
     sigs = [minhash.signature(f"{r[TITLE]}\n{r[DETAIL]}") for r in rows]
     order = [(_time_or_none(r[TIME]) or _NO_TIME, i) for i, r in enumerate(rows)]
     out = [Links(id=r[ID].strip()) for r in rows]
     by_user: dict[str, list[int]] = {}
     for i, r in enumerate(rows):
         by_user.setdefault(r[USER].strip(), []).append(i)
+    texts: dict[int, matter.MatterText] = {}
+
+    def text(i: int) -> matter.MatterText:  # only the users with several messages need it
+        if i not in texts:
+            texts[i] = matter.matter_text(rows[i][TITLE], rows[i][DETAIL])
+        return texts[i]
+
     for members in by_user.values():
         for i in members:
             for j in members:
                 a, b = sigs[i], sigs[j]
                 if order[j] >= order[i] or a is None or b is None:
                     continue
-                if minhash.jaccard_estimate(a, b) >= same_matter:
+                jaccard = minhash.jaccard_estimate(a, b)
+                if jaccard >= same_matter or (
+                    words and matter.matter_reason(text(i), text(j), jaccard=jaccard)
+                ):
                     out[i].repeat_of.append(out[j].id)
     for i, j in _candidate_pairs(sigs):
         a, b = sigs[i], sigs[j]

@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Q
 
 from xinfang.cases.models import Case
-from xinfang.triage import minhash
+from xinfang.triage import matter, minhash
 from xinfang.triage.models import TextBand, TextSignature
 
 # --- near-duplicate text (MinHash / LSH) -----------------------------------------------------
@@ -92,7 +92,7 @@ def _lookup_sql() -> str:
 
 # --- the same petitioner again (R-REP-1) -------------------------------------------------------
 
-SAME_MATTER = 0.3  # Jaccard estimate above which two petitions of one person are the same matter
+SAME_MATTER = matter.SAME_TEXT  # 3-gram Jaccard estimate: the same matter whatever the words
 REPEAT_WINDOW_DAYS = 365
 
 
@@ -105,10 +105,11 @@ class EarlierPetition:
     register_prefix: str  # the registering organ's region prefix: how high it sits
     region_code: str
     similarity: float  # 0 when either text has no signature
+    matter: str | None = None  # why it is the same matter (matter.matter_reason), or None
 
     @property
     def same_matter(self) -> bool:
-        return self.similarity >= SAME_MATTER
+        return self.matter is not None
 
 
 def same_petitioner_cases(*, case: Case, limit: int = 10) -> list[EarlierPetition]:
@@ -130,22 +131,31 @@ def same_petitioner_cases(*, case: Case, limit: int = 10) -> list[EarlierPetitio
         .select_related("region", "register_org__region")
         .order_by("-received_at")[:limit]
     )
+    if not earlier:
+        return []
     signatures = _signatures([case.pk, *(c.pk for c in earlier)])
     mine = signatures.get(case.pk)
-    return [
-        EarlierPetition(
-            c.pk,
-            c.item_number,
-            c.status,
-            c.register_org_id,
-            c.register_org.region.prefix,
-            c.region.code,
-            minhash.jaccard_estimate(mine, signatures[c.pk])
-            if mine is not None and c.pk in signatures
-            else 0.0,
+    text = matter.matter_text(case.title, case.content)
+    found = []
+    for c in earlier:
+        theirs = signatures.get(c.pk)
+        jaccard = 0.0
+        if mine is not None and theirs is not None:
+            jaccard = minhash.jaccard_estimate(mine, theirs)
+        reason = matter.matter_reason(text, matter.matter_text(c.title, c.content), jaccard=jaccard)
+        found.append(
+            EarlierPetition(
+                c.pk,
+                c.item_number,
+                c.status,
+                c.register_org_id,
+                c.register_org.region.prefix,
+                c.region.code,
+                jaccard,
+                reason,
+            )
         )
-        for c in earlier
-    ]
+    return found
 
 
 def _signatures(case_ids: list[int]) -> dict[int, minhash.Signature]:

@@ -63,6 +63,7 @@ def case_triage(*, case: Case) -> CaseEvent | None:
                 "status": e.status,
                 "score": round(e.similarity, 3),
                 "same_matter": e.same_matter,
+                "matter": e.matter,
                 "level_skip": _level_skip(case, e),
             }
             for e in earlier

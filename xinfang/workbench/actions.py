@@ -20,6 +20,7 @@ from xinfang.cases.workflow import OPEN_STATES, Actor, CaseStatus, perms_for
 from xinfang.clock.engine import TZ, end_of_day
 from xinfang.core.errors import ApplicationError, FieldErrors, Msg
 from xinfang.documents.choices import DocumentKind
+from xinfang.handling import joint
 from xinfang.handling import services as h
 from xinfang.handling.evaluation import revisit_complete
 from xinfang.handling.models import RevisitTask, SupervisionOrder, SupervisionStatus
@@ -136,14 +137,36 @@ def _hearing_paused(ctx: Context) -> bool:
     ).exists()
 
 
-def _repeat(ctx: Context, d: dict[str, Any]) -> Any:
-    """Link to an earlier item the user can see; any other number is simply not found."""
-    number = d["earlier"].strip()
+def _other(ctx: Context, d: dict[str, Any], field: str) -> Case:
+    """Another item named by its number that the user can see; any other number is simply
+    not found (no hint that an out-of-scope item exists)."""
+    number = d[field].strip()
     found = Case.objects.filter(item_number=number).exclude(pk=ctx.case.pk).first()
-    earlier = found and case_get_for_user(user=ctx.user, case_id=found.pk)
-    if not earlier:
-        raise FieldErrors({"earlier": [Msg("找不到该信访件编号。", "No such item number.")]})
+    other = found and case_get_for_user(user=ctx.user, case_id=found.pk)
+    if not other:
+        raise FieldErrors({field: [Msg("找不到该信访件编号。", "No such item number.")]})
+    return other
+
+
+def _repeat(ctx: Context, d: dict[str, Any]) -> Any:
+    earlier = _other(ctx, d, "earlier")
     return h.case_repeat_link(case=ctx.case, actor=ctx.user, earlier=earlier)
+
+
+def _group(ctx: Context, d: dict[str, Any]) -> Any:
+    return joint.case_group_link(
+        case=ctx.case, actor=ctx.user, other=_other(ctx, d, "into"), actor_org=ctx.acting(ROUTE)
+    )
+
+
+def _merge(ctx: Context, d: dict[str, Any]) -> Any:
+    return joint.case_merge(
+        case=ctx.case,
+        actor=ctx.user,
+        into=_other(ctx, d, "into"),
+        reason=d.get("reason", ""),
+        actor_org=ctx.acting(ROUTE),
+    )
 
 
 def _unserved(ctx: Context) -> bool:
@@ -284,6 +307,22 @@ ACTIONS: dict[str, Action] = {
             _repeat,
             frozenset({S.RECEIVED, S.REGISTERED}),
             when=lambda c: c.case.repeat_of_id is None,
+        ),
+        Action(
+            "link_group",
+            _("关联为联名/群体件"),
+            f.GroupForm,
+            ROUTE,
+            _group,
+            frozenset({S.RECEIVED, S.REGISTERED}),
+        ),
+        Action(
+            "merge",
+            _("并单（并入相同事项的信访件）"),
+            f.MergeForm,
+            ROUTE,
+            _merge,
+            frozenset({S.RECEIVED, S.REGISTERED}),
         ),
         Action(
             "transfer_accusation",

@@ -144,6 +144,14 @@ class RepeatForm(CaseForm):
     earlier = forms.CharField(label=_("在先信访件编号"), max_length=40)
 
 
+class GroupForm(CaseForm):
+    into = forms.CharField(label=_("相同事项的信访件编号"), max_length=40)
+
+
+class MergeForm(GroupForm):
+    reason = forms.CharField(label=_("说明"), widget=TEXT, required=False, max_length=2000)
+
+
 class TransferForm(CaseForm):
     to_org = OrgField(label=_("纪检监察机关"))
     reason = forms.CharField(label=_("说明"), widget=TEXT, required=False, max_length=2000)
