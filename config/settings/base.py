@@ -230,6 +230,16 @@ XINFANG_TRACK_MAX_FAILURES = env_int("XINFANG_TRACK_MAX_FAILURES", 5)
 XINFANG_TRACK_WINDOW_SECONDS = env_int("XINFANG_TRACK_WINDOW_SECONDS", 15 * 60)
 # Set behind a reverse proxy that appends the client's address to X-Forwarded-For.
 XINFANG_TRUST_X_FORWARDED_FOR = env_bool("XINFANG_TRUST_X_FORWARDED_FOR", default=False)
+# Triage model directory (model.json, weights.npz, leaves.json); empty: the shipped model.
+# `manage.py triage_retrain` writes new ones; point this at one to use it.
+XINFANG_TRIAGE_MODEL_DIR = env_str("XINFANG_TRIAGE_MODEL_DIR", "")
+# The base training file triage_retrain adds staff-confirmed labels to.
+XINFANG_TRIAGE_TRAIN_DATA = Path(
+    env_str(
+        "XINFANG_TRIAGE_TRAIN_DATA",
+        str(BASE_DIR.parent / "shared" / "data" / "teddycup2020c" / "train_tokenized.csv"),
+    )
+)
 
 # Background jobs (xinfang.jobs). Periodic schedule: name -> {"task": dotted path of a django_tasks
 # Task, "every": seconds}. schedule_sync() makes one PeriodicJob row per entry; the admin may then
@@ -239,7 +249,11 @@ XINFANG_SCHEDULE: dict[str, dict[str, object]] = {
     "jobs.requeue_stale": {"task": "xinfang.jobs.tasks.requeue_stale_tasks", "every": 600},
     "cases.sweep": {"task": "xinfang.handling.tasks.case_sweep_task", "every": 300},
     "triage.band_purge": {"task": "xinfang.triage.tasks.text_band_purge_task", "every": 86400},
+    "triage.hot_issues": {"task": "xinfang.triage.tasks.hot_issues_refresh_task", "every": 3600},
 }
+# Hot issues cluster at most this many of a city's latest petitions per refresh: the clustering
+# is O(n²) in time and memory (3,000 demo petitions: about 5 s and 0.5 GB at peak).
+XINFANG_HOT_MAX_ITEMS = env_int("XINFANG_HOT_MAX_ITEMS", 3000)
 XINFANG_SCHEDULER_INTERVAL = env_int("XINFANG_SCHEDULER_INTERVAL", 5)
 # Successful job results (and superseded failed attempts) are deleted after this many days.
 XINFANG_JOB_RESULT_DAYS = env_int("XINFANG_JOB_RESULT_DAYS", 14)

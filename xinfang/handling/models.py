@@ -141,6 +141,7 @@ class AlertKind(models.TextChoices):
     SUPERVISION = "supervision", _("督办")
     ASSIGNMENT = "assignment", _("新交办")
     APPROVAL = "approval", _("待审批")
+    HOTSPOT = "hotspot", _("热点问题")
 
 
 class StaffAlert(models.Model):

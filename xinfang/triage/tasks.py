@@ -27,3 +27,13 @@ def text_band_purge_task() -> int:
     from xinfang.triage.services import text_band_purge
 
     return text_band_purge()
+
+
+@task()
+def hot_issues_refresh_task() -> dict[str, int]:
+    """Hourly: recluster the last 30 days' petitions into hot issues, alert on fast growth."""
+    from dataclasses import asdict
+
+    from xinfang.triage.hotwatch import hot_issues_refresh
+
+    return asdict(hot_issues_refresh())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xinfang.workbench import views
+from xinfang.workbench import hot_views, views
 
 app_name = "workbench"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     path("cases/<int:pk>/actions/<str:name>/", views.case_action, name="action"),
     path("cases/<int:pk>/reveal/", views.reveal, name="reveal"),
     path("bulk/", views.bulk, name="bulk"),
+    path("hot/", hot_views.hot, name="hot"),
 ]
