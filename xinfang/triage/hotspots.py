@@ -216,6 +216,8 @@ def _names(text: str, pattern: re.Pattern[str], *, stop: frozenset[str]) -> set[
         stem = _stem_before(text, m.start())
         if len(stem) < 2 or stem in stop or _ANON.match(stem) or _NOT_NAME & set(stem):
             continue
+        if m.group() == "街" and stem.endswith("过"):
+            continue  # 过街天桥, 过街设施: crossing a street, not a street's name
         found.add(stem if m.group() in _GENERIC_TAIL else stem + m.group())
     return found
 

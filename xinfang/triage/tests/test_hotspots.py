@@ -64,6 +64,9 @@ def test_place_keys_find_estates_and_roads() -> None:
 def test_place_keys_skip_descriptions() -> None:
     keys = place_keys("我们小区附近的道路导致小区居民出行困难，这个小区的城市管理很差")
     assert keys.estates == set()
+    # 过街天桥 is a footbridge across a street, not a street named 增设过街.
+    assert place_keys("建议在学校门口增设过街天桥").roads == set()
+    assert place_keys("建议在劳动东路增设过街天桥").roads == {"劳动东路"}
 
 
 def test_one_estates_noise_complaints_form_one_issue() -> None:
