@@ -10,15 +10,17 @@ two agree (a test checks it). See ``model/MODEL_CARD.md`` for data, scores and l
 from __future__ import annotations
 
 import json
+import operator
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 
 from xinfang.triage.textnorm import tokenize
 
@@ -45,7 +47,17 @@ def char_features(tokens: Sequence[str], lo: int, hi: int) -> list[str]:
     """Character n-grams of the tokens joined without spaces: robust to segmentation that
     differs from the training file's (new place names, typos)."""
     text = "".join(tokens)
-    return [text[i : i + n] for n in range(lo, hi + 1) for i in range(len(text) - n + 1)]
+    grams: list[str] = []
+    # n-grams as shifted copies of the text added together: the loops run in C (map over
+    # str.__add__), three times faster than slicing in a comprehension; order does not matter.
+    shifted: Iterable[str] = text
+    for n in range(1, hi + 1):
+        if n > 1:
+            shifted = map(operator.add, shifted, text[n - 1 :])
+        if n >= lo:
+            shifted = list(shifted)
+            grams.extend(shifted)
+    return grams
 
 
 def block_features(kind: str, tokens: Sequence[str], params: dict[str, Any]) -> list[str]:
@@ -117,18 +129,28 @@ class Model:
         return Prediction(label=ranked[0][0], probabilities=pairs, top=ranked[:k])
 
 
-_model: Model | None = None
+_models: dict[Path, Model] = {}
 _model_lock = threading.Lock()
 
 
+def model_dir() -> Path:
+    """``settings.XINFANG_TRIAGE_MODEL_DIR`` (a retrained model, ``manage.py triage_retrain``)
+    when Django is configured and it is set, else the shipped model."""
+    # Not configured: a bench script or the trainer, outside Django.
+    configured = getattr(settings, "XINFANG_TRIAGE_MODEL_DIR", "") if settings.configured else ""
+    return Path(configured) if configured else MODEL_DIR
+
+
 def get_model() -> Model:
-    """The shipped model, loaded on first use, once per process."""
-    global _model
-    if _model is None:
+    """The model of ``model_dir()``, loaded on first use, once per process."""
+    directory = model_dir()
+    model = _models.get(directory)
+    if model is None:
         with _model_lock:
-            if _model is None:
-                _model = Model()
-    return _model
+            model = _models.get(directory)
+            if model is None:
+                model = _models[directory] = Model(directory)
+    return model
 
 
 def classify(text: str, k: int = 3) -> Prediction:

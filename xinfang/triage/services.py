@@ -10,21 +10,24 @@ from django.db import connection, transaction
 from xinfang.cases.models import Case, CaseEvent, EventKind
 from xinfang.cases.services import case_event_append, case_flags_set
 from xinfang.cases.workflow import TERMINAL_STATES
+from xinfang.catalog.models import Category
 from xinfang.triage import minhash
-from xinfang.triage.classifier import classify
+from xinfang.triage.classifier import Prediction, classify, model_dir
 from xinfang.triage.fastchannel import FastKind, fast_detect
 from xinfang.triage.gazetteer import Location, locate
+from xinfang.triage.leaves import get_index
 from xinfang.triage.models import TextBand, TextSignature
 from xinfang.triage.selectors import (
     EarlierPetition,
     same_petitioner_cases,
     similar_cases_of_case,
 )
-from xinfang.triage.textnorm import petition_text
+from xinfang.triage.textnorm import petition_text, tokenize
 
 # --- the triage of one petition ----------------------------------------------------------------
 
 SIMILAR_LIMIT = 5
+LEAF_LIMIT = 3
 
 
 def case_triage(*, case: Case) -> CaseEvent | None:
@@ -50,6 +53,7 @@ def case_triage(*, case: Case) -> CaseEvent | None:
         "category": {
             "label": prediction.label,
             "top": [[n, round(p, 3)] for n, p in prediction.top],
+            "leaves": _leaves(case, text, prediction),
         },
         "location": _location(place),
         "fast": [{"kind": s.kind.value, "evidence": list(s.evidence)} for s in fast],
@@ -99,6 +103,34 @@ def _location(place: Location | None) -> dict[str, Any] | None:
         "confidence": round(place.confidence, 2),
         "chain": [p.name for p in place.chain],
     }
+
+
+def _leaves(case: Case, text: str, prediction: Prediction) -> list[dict[str, Any]]:
+    """Third-level proposals under the likeliest first levels, with their catalogue codes.
+    Matched by name path: the catalogue is editable, so a leaf renamed or switched off since
+    the index was built is not proposed."""
+    index = get_index(model_dir())
+    if index is None:
+        return []
+    found = index.suggest(tokenize(text), prediction.top, k=LEAF_LIMIT, title=tokenize(case.title))
+    rows = Category.objects.filter(
+        level=3, is_active=True, name__in={s.names[2] for s in found}
+    ).select_related("parent__parent")
+    codes = {
+        (c.parent.parent.name, c.parent.name, c.name): c.code
+        for c in rows
+        if c.parent is not None and c.parent.parent is not None
+    }
+    return [
+        {
+            "code": codes[s.names],
+            "path": s.path,
+            "score": round(s.score, 3),
+            "evidence": list(s.evidence),
+        }
+        for s in found
+        if s.names in codes
+    ]
 
 
 # --- near-duplicate text (MinHash / LSH) -----------------------------------------------------

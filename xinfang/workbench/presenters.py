@@ -111,8 +111,11 @@ def action_initial(*, case: Case) -> dict[str, dict[str, Any]]:
     initial: dict[str, dict[str, Any]] = {"forward": {"to_org": lead.code}} if lead else {}
     triage = case.events.filter(kind=EventKind.TRIAGE).order_by("-pk").first()
     if triage is not None:
-        label = triage.payload.get("category", {}).get("label", "")
-        top = Category.objects.filter(level=1, name=label).first()
+        proposal = triage.payload.get("category", {})
+        # The likeliest leaf when triage found one still in the catalogue, else the first level.
+        leaf = next(iter(proposal.get("leaves") or []), None)
+        top = Category.objects.filter(code=leaf["code"], is_active=True).first() if leaf else None
+        top = top or Category.objects.filter(level=1, name=proposal.get("label", "")).first()
         place = triage.payload.get("location") or {}
         chosen = case.category or top
         initial["classify"] = {
@@ -138,6 +141,10 @@ def _triage(case: Case) -> dict[str, Any] | None:
     data = dict(event.payload)
     data["fast"] = [{**f, "label": FAST_LABELS.get(f["kind"], f["kind"])} for f in data["fast"]]
     data["top"] = [(name, round(p * 100)) for name, p in data["category"]["top"]]
+    data["leaves"] = [
+        {**leaf, "path": leaf["path"].replace("/", " › "), "pct": round(leaf["score"] * 100)}
+        for leaf in data["category"].get("leaves", [])
+    ]
     return data
 
 

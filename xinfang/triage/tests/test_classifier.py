@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import csv
 import threading
 import zipfile
@@ -91,14 +90,14 @@ def test_model_loads_once_per_process_across_threads():
 
 def test_numpy_scorer_reproduces_sklearn(tmp_path):
     pytest.importorskip("sklearn")
-    from bench.triage import train
+    from xinfang.triage import training
 
     docs = [textnorm.tokenize(t) for t in OBVIOUS.values() for _ in range(2)]
     docs += [textnorm.tokenize(t[::-1]) for t in OBVIOUS.values()]
     labels = [c for c in OBVIOUS for _ in range(2)] + list(OBVIOUS)
-    args = argparse.Namespace(C=0.5, features=300, char_lo=1, char_hi=3)
-    trained = train.fit(docs, labels, args)
-    train.export(trained, 2.0, tmp_path, {})
+    params = training.FitParams(C=0.5, features=300, char_lo=1, char_hi=3)
+    trained = training.fit(docs, labels, params)
+    training.export(trained, 2.0, tmp_path, {})
     model = classifier.Model(tmp_path)
     sample = [textnorm.tokenize(t) for t in ("工厂污染河水，学校收费", "医院门口公交站", "")]
     expected = trained.decision(sample)

@@ -67,12 +67,13 @@ def test_the_registrar_confirms_the_proposal_in_one_action(world: World) -> None
     case = make_case(**WAGES)
     registrar = as_user(world.registrar)
     page = registrar.get(f"/staff/cases/{case.pk}/").content.decode()
-    # The form is pre-filled with the proposal: first-level category and the place found.
+    # The form is pre-filled with the proposal: the likeliest leaf and the place found.
     assert 'data-action="classify"' in page
     proposal = case.events.get(kind=EventKind.TRIAGE).payload
     from xinfang.catalog.models import Category
 
-    top = Category.objects.get(level=1, name=proposal["category"]["label"])
+    top = Category.objects.get(code=proposal["category"]["leaves"][0]["code"])
+    assert top.parent.parent.name == proposal["category"]["label"]
     assert f'<option value="{top.code}" selected>' in page
     assert act(registrar, case, "classify", category=top.code, region="430102").status_code == 302
     case = Case.objects.get(pk=case.pk)
