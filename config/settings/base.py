@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "xinfang.workbench",
     "xinfang.intake",
     "xinfang.tracking",
+    "xinfang.board",
     "xinfang.demo",
     "axes",
     "django_otp",
