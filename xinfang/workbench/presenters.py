@@ -20,6 +20,7 @@ from xinfang.cases.selectors import case_acting_org
 from xinfang.catalog.models import Category
 from xinfang.core.validators import mask_address, mask_id_number, mask_name, mask_phone
 from xinfang.documents.selectors import document_list_for_case
+from xinfang.handling.joint import group_of
 from xinfang.handling.selectors import responsibility_chain
 from xinfang.orgs.models import Org
 from xinfang.orgs.permissions import Perm
@@ -122,6 +123,10 @@ def action_initial(*, case: Case) -> dict[str, dict[str, Any]]:
             "category": chosen.code if chosen is not None else None,
             "region": place.get("code") or case.region.code,
         }
+        # 联名/并单: the closest near-identical petition of someone else.
+        similar = triage.payload.get("similar") or []
+        if similar and similar[0].get("item_number"):
+            initial["link_group"] = initial["merge"] = {"into": similar[0]["item_number"]}
     return initial
 
 
@@ -163,4 +168,5 @@ def case_page(*, case: Case, scope: StaffScope) -> dict[str, Any]:
         "ratings": list(case.ratings.select_related("org").order_by("round", "party")),
         "requests": [(r, request_rows(r)) for r in _requests(case)],
         "triage": _triage(case),
+        "group": group_of(case) if case.group_root_id else [],
     }

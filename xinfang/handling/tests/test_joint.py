@@ -109,11 +109,15 @@ def test_workbench_merge_and_the_merged_petitioners_tracking_page(world: World) 
     assert bad.status_code == 400
     assert "找不到该信访件编号" in bad.content.decode()
     assert fresh(dup).status == S.RECEIVED
-    page = staff.get(f"/staff/cases/{dup.pk}/")
-    assert "并单" in page.content.decode()
+    page = staff.get(f"/staff/cases/{dup.pk}/").content.decode()
+    # Triage found the other person's identical text: the merge form proposes it.
+    assert f'name="merge-into" value="{first.item_number}"' in page
     ok = staff.post(url, {"merge-into": first.item_number, "merge-reason": "同一工地噪音"})
     assert ok.status_code == 302
     assert fresh(dup).close_reason == CloseReason.MERGED
+    group = staff.get(f"/staff/cases/{first.pk}/").content.decode()
+    assert 'data-testid="group"' in group
+    assert dup.item_number in group
 
     citizen = Client()
     shown = citizen.post("/track/", {"query_code": dup.query_code, "verify": VALID_PHONE[-4:]})
