@@ -7,8 +7,6 @@ counts matches and prints figures (its texts stay out of the repository).
 from __future__ import annotations
 
 import csv
-import statistics
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -188,44 +186,18 @@ def test_surface_forms():
     assert dict(surface_forms("道县", 3)) == {"道县": 0}  # two characters: weak
 
 
-def _timings(texts):
-    gazetteer_get()  # build outside the timing
-    out = []
-    for text in texts:
-        start = time.perf_counter()
-        locate(text)
-        out.append((time.perf_counter() - start) * 1000)
-    return sorted(out)
-
-
-def test_matching_is_fast():
-    filler = "小区物业不作为，业主多次反映无果，希望有关部门尽快处理，给老百姓一个说法。"
-    texts = [
-        f"{filler * (i % 8 + 3)}地址在长沙市雨花区高桥附近，{filler}{'***' * (i % 5)}"
-        for i in range(400)
-    ]
-    ms = _timings(texts)
-    p99 = ms[int(len(ms) * 0.99)]
-    print(f"gazetteer synthetic: n={len(ms)} p50={statistics.median(ms):.3f}ms p99={p99:.3f}ms")
-    assert p99 < 5  # target 1 ms; the bound leaves room for a loaded test machine
-
-
 @pytest.mark.skipif(not MESSAGES.exists(), reason=f"shared data not present: {MESSAGES}")
 def test_evaluation_on_the_message_board_data():
     with MESSAGES.open(encoding="utf-8") as handle:
         texts = [f"{r['留言主题']}\n{r['留言详情']}" for r in csv.DictReader(handle)]
     found = [locate(t) for t in texts]
     levels = Counter(loc.level if loc else 0 for loc in found)
-    ms = _timings(texts)
-    p99 = ms[int(len(ms) * 0.99)]
     lengths = sorted(len(t) for t in texts)
     print(
         f"gazetteer messages.csv: n={len(texts)} township={levels[4]} county={levels[3]} "
         f"city={levels[2]} province={levels[1]} none={levels[0]} "
         f"ambiguous={sum(1 for loc in found if loc and loc.candidates)} "
-        f"median_chars={lengths[len(lengths) // 2]} "
-        f"p50={statistics.median(ms):.3f}ms p99={p99:.3f}ms max={ms[-1]:.3f}ms"
+        f"median_chars={lengths[len(lengths) // 2]}"
     )
     # Places are anonymised (A市, A3区) but streets are real: about 30% name one.
-    assert levels[4] / len(texts) > 0.25
-    assert p99 < 5
+    assert levels[4] / len(texts) > 0.25  # speed: make bench-triage (locate is part of it)
