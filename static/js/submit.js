@@ -42,7 +42,10 @@
     var select = selects[level - 1];
     for (var i = level; i < selects.length; i++) { selects[i].hidden = true; selects[i].innerHTML = ""; }
     var opt = select.options[select.selectedIndex];
+    var before = hidden.value;
     hidden.value = select.value || (level > 1 ? selects[level - 2].value : "");
+    // A script's assignment fires no event: tell listeners (the similar-petitions hint).
+    if (hidden.value !== before) { hidden.dispatchEvent(new Event("change", { bubbles: true })); }
     if (select.value && opt && opt.dataset.children && level < selects.length) {
       return load(level + 1, select.value, chosenPath || []);
     }

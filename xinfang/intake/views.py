@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -12,7 +14,9 @@ from django.views.decorators.http import require_http_methods
 from xinfang.cases.models import Channel
 from xinfang.cases.services import UploadedFileData
 from xinfang.catalog.selectors import petition_type_list
-from xinfang.core.errors import ApplicationError, FieldErrors
+from xinfang.core import crypto
+from xinfang.core.errors import ApplicationError, FieldErrors, Msg
+from xinfang.core.http import client_key
 from xinfang.intake.services import petition_submit
 from xinfang.intake.validation import (
     CONTENT_MAX,
@@ -24,6 +28,31 @@ from xinfang.intake.validation import (
 
 _PERSON_FIELDS = ("name", "phone", "id_number", "address")
 _RECEIPT_SESSION_KEY = "xinfang_receipt"
+_SUBMIT_WINDOW = 3600
+SUBMIT_THROTTLED = Msg(
+    "提交过于频繁，请一小时后再试。您填写的内容仍保留在下方。",
+    "Too many petitions from this connection; try again in an hour. Your entries are kept below.",
+)
+
+
+def _submit_counter(request: HttpRequest) -> str:
+    return "intake.submit:" + crypto.blind_index(client_key(request), context="intake.client")
+
+
+def _submit_throttled(request: HttpRequest) -> bool:
+    """Accepted petitions per client in the hour (a fixed window, counted in the cache); a
+    failed submit does not count, so fixing one's errors is never refused."""
+    count = cache.get(_submit_counter(request), 0)
+    return int(count) >= settings.XINFANG_SUBMIT_MAX_PER_HOUR
+
+
+def _submit_count(request: HttpRequest) -> None:
+    key = _submit_counter(request)
+    if not cache.add(key, 1, timeout=_SUBMIT_WINDOW):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=_SUBMIT_WINDOW)
 
 
 def _form_data(post: Any) -> dict[str, Any]:
@@ -87,6 +116,8 @@ def _checked_files(request: HttpRequest, data: dict[str, Any]) -> list[UploadedF
 def submit(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _render_form(request)
+    if _submit_throttled(request):
+        return _render_form(request, errors={"form": [str(SUBMIT_THROTTLED)]}, status=429)
     data = _form_data(request.POST)
     try:
         files = _checked_files(request, data)
@@ -101,6 +132,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         return _render_form(request, errors=_field_errors(exc), status=400)
     except ApplicationError as exc:
         return _render_form(request, errors={"form": [str(exc.message)]}, status=400)
+    _submit_count(request)
     request.session[_RECEIPT_SESSION_KEY] = {
         "item_number": receipt.case.item_number,
         "query_code": receipt.case.query_code,
