@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "xinfang.workbench",
     "xinfang.intake",
     "xinfang.tracking",
+    "xinfang.citizens",
     "xinfang.board",
     "xinfang.demo",
     "axes",
@@ -166,7 +167,17 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rate limits (sign-in codes, submissions, board likes) count in the cache, so with several
+# worker processes it must be shared: XINFANG_CACHE_URL=redis://127.0.0.1:6379/1. Without it,
+# each process counts for itself (fine for `make run` and tests, not for production).
+_CACHE_URL = env_str("XINFANG_CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+        if _CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -251,6 +262,7 @@ XINFANG_SCHEDULE: dict[str, dict[str, object]] = {
     "cases.sweep": {"task": "xinfang.handling.tasks.case_sweep_task", "every": 300},
     "triage.band_purge": {"task": "xinfang.triage.tasks.text_band_purge_task", "every": 86400},
     "triage.hot_issues": {"task": "xinfang.triage.tasks.hot_issues_refresh_task", "every": 3600},
+    "board.propose": {"task": "xinfang.board.tasks.publications_propose_due_task", "every": 600},
 }
 # Hot issues cluster at most this many of a city's latest petitions per refresh: the clustering
 # is O(n²) in time and memory (3,000 demo petitions: about 5 s and 0.5 GB at peak).
@@ -292,3 +304,21 @@ OTP_TOTP_ISSUER = "Xinfang 阳光信访"
 # refuse a correct code typed within seconds of a wrong one.
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
+
+# Citizens' portal (xinfang.citizens). Sign-in codes go out through this SMS back-end (dotted
+# path): ConsoleSmsBackend logs them (development), FileSmsBackend also appends them to
+# XINFANG_SMS_FILE_DIR/outbox.jsonl, HttpSmsBackend posts JSON to the operator's gateway.
+XINFANG_SMS_BACKEND = env_str("XINFANG_SMS_BACKEND", "xinfang.citizens.sms.ConsoleSmsBackend")
+XINFANG_SMS_FILE_DIR = Path(env_str("XINFANG_SMS_FILE_DIR", str(VAR_DIR / "sms")))
+XINFANG_SMS_GATEWAY_URL = env_str("XINFANG_SMS_GATEWAY_URL", "")
+XINFANG_SMS_GATEWAY_TOKEN = env_secret("XINFANG_SMS_GATEWAY_TOKEN") or ""
+XINFANG_SMS_GATEWAY_TIMEOUT = env_int("XINFANG_SMS_GATEWAY_TIMEOUT", 10)
+XINFANG_OTP_TTL_SECONDS = env_int("XINFANG_OTP_TTL_SECONDS", 300)
+XINFANG_OTP_MAX_ATTEMPTS = env_int("XINFANG_OTP_MAX_ATTEMPTS", 5)
+# Codes per phone: one a minute and five an hour; per client address: twenty an hour.
+XINFANG_OTP_PHONE_INTERVAL = env_int("XINFANG_OTP_PHONE_INTERVAL", 60)
+XINFANG_OTP_PHONE_HOURLY = env_int("XINFANG_OTP_PHONE_HOURLY", 5)
+XINFANG_OTP_CLIENT_HOURLY = env_int("XINFANG_OTP_CLIENT_HOURLY", 20)
+# Web-form petitions accepted per client address and hour (a cache counter: per process with
+# the default local-memory cache).
+XINFANG_SUBMIT_MAX_PER_HOUR = env_int("XINFANG_SUBMIT_MAX_PER_HOUR", 10)
