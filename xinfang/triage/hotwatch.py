@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from xinfang.cases.models import Case
@@ -103,12 +103,16 @@ def _items(window: QuerySet[Case], codes: dict[int, str], cap: int) -> list[hots
     rows = (
         window.filter(region_id__in=list(codes))
         .order_by("-received_at", "-pk")
-        .values_list("pk", "title", "content", "received_at", "region_id")[:cap]
+        # Public support: board likes and "this is my issue too" (board.Support, per case).
+        .annotate(support=Count("supports"))
+        .values_list("pk", "title", "content", "received_at", "region_id", "support")[:cap]
     )
-    # The region's code lets hotspots tell two townships apart; no likes are collected yet.
+    # The region's code lets hotspots tell two townships apart.
     return [
-        hotspots.HotItem(id=pk, title=title, text=content, created_at=at, region=codes[region])
-        for pk, title, content, at, region in rows
+        hotspots.HotItem(
+            id=pk, title=title, text=content, created_at=at, region=codes[region], likes=n
+        )
+        for pk, title, content, at, region, n in rows
     ]
 
 

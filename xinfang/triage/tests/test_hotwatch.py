@@ -170,3 +170,14 @@ def test_the_cap_keeps_the_newest_petitions(world: World) -> None:
 
 def _cases(issue: HotIssue) -> list[Case]:
     return list(Case.objects.filter(pk__in=members(issue)))
+
+
+def test_public_support_counts_towards_an_issue(world: World) -> None:
+    from xinfang.board.models import Support, SupportKind
+
+    noise = petitions(NOISE)
+    for n, kind in enumerate((SupportKind.LIKE, SupportKind.ME_TOO, SupportKind.LIKE)):
+        Support.objects.create(case=noise[0], kind=kind, supporter=f"s{n}", created_at=NOW)
+    Support.objects.create(case=noise[1], kind=SupportKind.LIKE, supporter="s0", created_at=NOW)
+    hot_issues_refresh(now=NOW)
+    assert HotIssue.objects.get().support == 4
