@@ -11,11 +11,13 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from xinfang.audit.models import AuditAction
+from xinfang.audit.services import audit_record
 from xinfang.cases.models import Attachment, Case
 from xinfang.citizens.selectors import attachment_get_for_staff, my_case_get, my_case_list
 from xinfang.citizens.services import OtpThrottled, case_material_add, otp_send, otp_verify
 from xinfang.core.errors import ApplicationError, FieldErrors, Msg
-from xinfang.core.http import client_key
+from xinfang.core.http import client_ip, client_key
 from xinfang.intake.validation import RawFile, check_files
 from xinfang.tracking.services import track_view
 
@@ -209,6 +211,15 @@ def _attachment_for(request: HttpRequest, pk: int) -> Attachment | None:
     if user is not None and user.is_authenticated:
         staff_item = attachment_get_for_staff(user=user, attachment_id=pk)
         if staff_item is not None:
+            # A petitioner's file may carry their identity: staff reads are audited (P-1(d)).
+            audit_record(
+                action=AuditAction.CASE_VIEW,
+                actor=user,
+                object_type="attachment",
+                object_id=staff_item.pk,
+                detail={"case": staff_item.case_id, "name": staff_item.original_name},
+                ip=client_ip(request),
+            )
             return staff_item
     item = Attachment.objects.select_related("case").filter(pk=pk).first()
     if item is None or _petitioner_case(request, item.case.query_code) is None:

@@ -169,4 +169,5 @@ def case_page(*, case: Case, scope: StaffScope) -> dict[str, Any]:
         "requests": [(r, request_rows(r)) for r in _requests(case)],
         "triage": _triage(case),
         "group": group_of(case) if case.group_root_id else [],
+        "attachments": list(case.attachments.order_by("created_at", "pk")),
     }

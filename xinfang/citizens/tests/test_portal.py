@@ -10,6 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from xinfang.audit.models import AuditAction, AuditEntry
 from xinfang.cases.models import Attachment, Case, CaseEvent, EventKind
 from xinfang.cases.services import case_transition
 from xinfang.cases.tests.factories import VALID_PHONE, make_case
@@ -116,8 +117,12 @@ def test_add_material_with_a_png_and_who_may_download_it(
 
     # Staff: the registering bureau may, a bureau elsewhere may not.
     staff = Client()
-    force_login_verified(staff, make_staff(org=bureau, role=Role.REGISTRAR))
+    registrar = make_staff(org=bureau, role=Role.REGISTRAR)
+    force_login_verified(staff, registrar)
+    assert f"/me/files/{item.pk}/" in staff.get(f"/staff/cases/{case.pk}/").content.decode()
     assert staff.get(f"/me/files/{item.pk}/").status_code == 200
+    read = AuditEntry.objects.filter(action=AuditAction.CASE_VIEW, object_type="attachment")
+    assert list(read.values_list("actor", "object_id")) == [(registrar.pk, str(item.pk))]
     outsider = Client()
     force_login_verified(outsider, make_staff(org=make_bureau("430200"), role=Role.REGISTRAR))
     assert outsider.get(f"/me/files/{item.pk}/").status_code == 404
