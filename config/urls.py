@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -41,16 +39,19 @@ intake_urls = (
 urlpatterns = [
     path("", include(intake_urls)),
     path("track/", tracking_views.track, name="track"),
+    path("board/", include("xinfang.board.urls")),
     path("track/act/", tracking_views.track_act, name="track-act"),
+    path("me/", include("xinfang.citizens.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/auth/", include("xinfang.signin.urls")),
+    path("staff/board/", include("xinfang.board.staff_urls")),
     path("staff/", include("xinfang.workbench.urls")),
     path("staff/documents/", include("xinfang.documents.urls")),
     path("admin/", admin.site.urls),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served from MEDIA_URL, not even in development: only through
+# xinfang.citizens' download view, which checks who may read the case.

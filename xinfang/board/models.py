@@ -54,9 +54,10 @@ class Publication(models.Model):
         verbose_name = _("公开信访件")
         verbose_name_plural = _("公开信访件")
         indexes = [
-            models.Index(fields=["status", "-published_at"], name="board_pub_list"),
+            # Ties of published_at (a batch approved at once) sort by id from the index too.
+            models.Index(fields=["status", "-published_at", "-id"], name="board_pub_list"),
             models.Index(
-                fields=["status", "region_code", "-published_at"], name="board_pub_region"
+                fields=["status", "region_code", "-published_at", "-id"], name="board_pub_region"
             ),
         ]
 
