@@ -143,7 +143,7 @@ def _petitioner_rows(case: Case, people: Sequence[PetitionerData]) -> list[Petit
     return rows
 
 
-def _attachment_rows(case: Case, files: Sequence[UploadedFileData]) -> list[Attachment]:
+def attachment_rows(case: Case, files: Sequence[UploadedFileData]) -> list[Attachment]:
     rows = []
     for f in files:
         att = Attachment(
@@ -208,7 +208,7 @@ def case_create(*, data: NewCase) -> tuple[Case, str]:
     route.save(force_insert=True)
     Petitioner.objects.bulk_create(_petitioner_rows(case, data.petitioners))
     if data.attachments:
-        Attachment.objects.bulk_create(_attachment_rows(case, data.attachments))
+        Attachment.objects.bulk_create(attachment_rows(case, data.attachments))
     CaseEvent.objects.create(
         case=case,
         kind=EventKind.RECEIVED,

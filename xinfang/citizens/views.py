@@ -23,7 +23,7 @@ from xinfang.tracking.services import track_view
 
 # The tracking page's own session memory and renderer: a signed-in citizen sees (and acts on)
 # their case through exactly the page a query-code look-up shows.
-from xinfang.tracking.views import _remember, _render, _verified_case
+from xinfang.tracking.views import track_remember, track_render, track_verified_case
 
 # What the board's "this is my issue too" reads as well: the blind index, never the number.
 SESSION_PHONE_INDEX = "citizen_phone_index"
@@ -126,9 +126,9 @@ def case(request: HttpRequest, query_code: str) -> HttpResponse:
     found = my_case_get(phone_index=index, query_code=query_code)
     if found is None:
         raise Http404
-    _remember(request, found.pk)  # so the tracking page's actions accept this browser
+    track_remember(request, found.pk)  # so the tracking page's actions accept this browser
     context = {"query_code": found.query_code, "view": track_view(case=found), "signed_in": True}
-    return _render(request, context, 200)
+    return track_render(request, context, 200)
 
 
 def _petitioner_case(request: HttpRequest, query_code: str) -> Case | None:
@@ -139,7 +139,7 @@ def _petitioner_case(request: HttpRequest, query_code: str) -> Case | None:
         mine = my_case_get(phone_index=index, query_code=query_code)
         if mine is not None:
             return mine
-    return _verified_case(request, query_code)
+    return track_verified_case(request, query_code)
 
 
 def _case_url(request: HttpRequest, case: Case) -> str:
@@ -156,7 +156,7 @@ def material(request: HttpRequest) -> HttpResponse:
     query_code = request.POST.get("query_code", "")
     found = _petitioner_case(request, query_code)
     if found is None:
-        return _render(request, {"query_code": query_code, "error": str(NOT_YOURS)}, 403)
+        return track_render(request, {"query_code": query_code, "error": str(NOT_YOURS)}, 403)
     raws = [RawFile(f.name or "file", f.read()) for f in request.FILES.getlist("attachments")]
     try:
         files = check_files(raws)
@@ -181,7 +181,7 @@ def _material_error(
         "posted": request.POST,
         "error": message,
     }
-    return _render(request, context, 400)
+    return track_render(request, context, 400)
 
 
 def attachment(request: HttpRequest, pk: int) -> FileResponse:

@@ -28,13 +28,16 @@ SESSION_KEY = "tracked_cases"
 SESSION_SECONDS = 30 * 60
 
 
-def _remember(request: HttpRequest, case_id: int) -> None:
+def track_remember(request: HttpRequest, case_id: int) -> None:
+    """Remember for SESSION_SECONDS that this browser passed the look-up for the case (also
+    used by xinfang.citizens after a phone sign-in)."""
     tracked = dict(request.session.get(SESSION_KEY, {}))
     tracked[str(case_id)] = time.time()
     request.session[SESSION_KEY] = tracked
 
 
-def _verified_case(request: HttpRequest, query_code: str) -> Case | None:
+def track_verified_case(request: HttpRequest, query_code: str) -> Case | None:
+    """The case, if this browser passed its look-up within SESSION_SECONDS, else None."""
     case = case_get_by_query_code(query_code=query_code) if query_code else None
     if case is None:
         return None
@@ -59,12 +62,12 @@ def track(request: HttpRequest) -> HttpResponse:
             status = 429 if isinstance(exc, TrackingThrottled) else 404
         else:
             context["view"] = view
-            _remember(request, view.case.pk)
+            track_remember(request, view.case.pk)
     else:
-        case = _verified_case(request, context["query_code"])
+        case = track_verified_case(request, context["query_code"])
         if case is not None:
             context["view"] = track_view(case=case)
-    return _render(request, context, status)
+    return track_render(request, context, status)
 
 
 RATING_CHOICES = [
@@ -74,7 +77,8 @@ RATING_CHOICES = [
 ]
 
 
-def _render(request: HttpRequest, context: dict[str, Any], status: int) -> HttpResponse:
+def track_render(request: HttpRequest, context: dict[str, Any], status: int) -> HttpResponse:
+    """The tracking page (look-up form, status, timeline and the petitioner's forms)."""
     context["rating_choices"] = RATING_CHOICES
     context["request_actions"] = [
         (
@@ -110,13 +114,13 @@ def _petitioner_act(case: Case, action: str, post: Any) -> None:
 def track_act(request: HttpRequest) -> HttpResponse:
     """A verified petitioner acts on their case; errors come back on the same page."""
     query_code = request.POST.get("query_code", "")
-    case = _verified_case(request, query_code)
+    case = track_verified_case(request, query_code)
     if case is None:
         context = {
             "query_code": query_code,
             "error": str(Msg("请先输入查询码和验证信息。", "Look the case up first.")),
         }
-        return _render(request, context, 403)
+        return track_render(request, context, 403)
     action = request.POST.get("action", "")
     try:
         with transaction.atomic():
@@ -141,4 +145,4 @@ def _track_error(
         "failed_action": action,
         "posted": request.POST,
     }
-    return _render(request, context, 400)
+    return track_render(request, context, 400)
