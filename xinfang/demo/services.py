@@ -179,3 +179,27 @@ def _walk(case: Case, stage: str, unit: Any, staff: dict[str, Any]) -> None:
             },
             reason="问题尚未完全解决",
         )
+
+
+def board_publish(*, progress: Callable[[str], None]) -> int:
+    """Propose the demo's publishable cases (consented, answered, not accusations) and approve
+    them as the province's supervisor, so the public board has something to show. A proposal
+    the service refuses stays in the moderation queue. Returns how many were published."""
+    from xinfang.board.models import Publication, PublicationStatus
+    from xinfang.board.services import publication_approve, publications_propose_due
+    from xinfang.core.errors import ApplicationError
+    from xinfang.orgs.models import User
+
+    supervisor = User.objects.filter(username="supervisor").first()
+    if supervisor is None:
+        return 0
+    publications_propose_due()
+    published = 0
+    for publication in Publication.objects.filter(status=PublicationStatus.PENDING):
+        try:
+            publication_approve(publication=publication, actor=supervisor)
+        except ApplicationError:
+            continue
+        published += 1
+    progress(f"{published} demo petitions published on the board")
+    return published

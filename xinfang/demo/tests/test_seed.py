@@ -28,6 +28,14 @@ def test_seed_demo_builds_the_hunan_installation() -> None:
     assert len(set(Case.objects.values_list("channel", flat=True))) >= 4
     assert Case.objects.filter(status="registered").exists()
     assert "Xinfang-demo-2026" in out.getvalue()
+    # Whatever the demo answered with the petitioner's consent is on the public board, redacted.
+    from xinfang.board.models import Publication, PublicationStatus
+
+    published = Publication.objects.filter(status=PublicationStatus.PUBLISHED)
+    assert f"{published.count()} demo petitions published on the board" in out.getvalue()
+    assert all(
+        p.case.consent_publish and p.case.petition_type.kind != "accusation" for p in published
+    )
     call_command("seed_demo", petitions=40, stdout=io.StringIO())  # a second run adds nothing
     assert Case.objects.count() == 40
     assert (

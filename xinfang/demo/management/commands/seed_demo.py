@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from xinfang.cases.models import Case
 from xinfang.demo import units
-from xinfang.demo.services import petitions_create, workflow_walk
+from xinfang.demo.services import board_publish, petitions_create, workflow_walk
 from xinfang.documents.services import template_defaults_install
 from xinfang.orgs.models import Region
 
@@ -38,6 +38,7 @@ class Command(BaseCommand):
             petitions_create(count=missing, progress=self.stdout.write)
             template_defaults_install()
             workflow_walk(progress=self.stdout.write)
+            board_publish(progress=self.stdout.write)
         self.stdout.write(self.style.SUCCESS(f"{Case.objects.count()} petitions in the database"))
         self.stdout.write(f"\nDemo accounts (password: {units.DEMO_PASSWORD})")
         for username, role, unit in accounts:
