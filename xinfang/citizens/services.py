@@ -16,8 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from xinfang.cases.models import Attachment, Case, CaseEvent, EventKind
-from xinfang.cases.services import UploadedFileData, case_event_append
-from xinfang.cases.services import attachment_rows
+from xinfang.cases.services import UploadedFileData, attachment_rows, case_event_append
 from xinfang.cases.workflow import OPEN_STATES
 from xinfang.citizens.models import OneTimeCode
 from xinfang.citizens.sms import SmsError, sms_backend
