@@ -27,6 +27,7 @@ from xinfang.cases.services import case_event_append
 from xinfang.cases.workflow import CaseStatus, CloseReason
 from xinfang.catalog.models import Category
 from xinfang.core.errors import ApplicationError, Conflict, FieldErrors, Msg
+from xinfang.core.trees import ancestors
 from xinfang.documents.choices import DocumentKind
 from xinfang.documents.selectors import document_list_for_case
 from xinfang.orgs.models import Org, User
@@ -128,9 +129,7 @@ def _plain(text: str) -> str:
 
 
 def _top_category(category: Category | None) -> Category | None:
-    while category is not None and category.parent_id is not None:
-        category = category.parent
-    return category
+    return ancestors(category)[-1] if category is not None else None
 
 
 def _merge(*parts: Redacted) -> dict[str, int]:

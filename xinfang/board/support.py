@@ -9,13 +9,13 @@ support, not votes).
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from xinfang.board.models import Publication, Support, SupportKind
 from xinfang.core.crypto import blind_index
+from xinfang.core.ratelimit import window_hit
 
 SUPPORTS_PER_HOUR = 30
 HINTS_PER_MINUTE = 60
@@ -29,14 +29,8 @@ def supporter_digest(*, phone_index: str, client_key: str) -> str:
 def throttle_hit(*, bucket: str, key: str, limit: int, window: int) -> bool:
     """Count one request of `key` in the current `window` (seconds); True when over `limit`.
     The key is hashed: client addresses never sit in the cache as such."""
-    slot = int(timezone.now().timestamp()) // window
-    cache_key = f"board:{bucket}:{blind_index(key, context='board.throttle')}:{slot}"
-    cache.add(cache_key, 0, window)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, window)
-        count = 1
+    hashed = blind_index(key, context="board.throttle")
+    count = window_hit(key=f"board:{bucket}:{hashed}", window=window)
     return count > limit
 
 

@@ -40,6 +40,7 @@ from xinfang.cases.services import InvalidTransition, case_event_append, case_tr
 from xinfang.cases.workflow import NOT_ACCEPT_RULES, Actor, CaseStatus, CloseReason
 from xinfang.catalog.models import Category
 from xinfang.core.errors import ApplicationError, FieldErrors, Msg
+from xinfang.core.trees import ancestors
 from xinfang.documents.choices import DocumentKind, ReviewOutcome
 from xinfang.documents.models import Document
 from xinfang.documents.services import document_issue, document_serve
@@ -348,9 +349,7 @@ def case_classify(
         raise FieldErrors({"region": [Msg("属地须在本省范围内。", "Within this province.")]})
     triage = case.events.filter(kind=EventKind.TRIAGE).order_by("-pk").first()
     suggested = triage.payload.get("category", {}).get("label", "") if triage else ""
-    top = category
-    while top.parent_id is not None and top.parent is not None:
-        top = top.parent
+    top = ancestors(category)[-1]
     updates: dict[str, Any] = {"category": category}
     if region is not None:
         updates["region"] = region

@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -17,6 +16,7 @@ from xinfang.catalog.selectors import petition_type_list
 from xinfang.core import crypto
 from xinfang.core.errors import ApplicationError, FieldErrors, Msg
 from xinfang.core.http import client_key
+from xinfang.core.ratelimit import window_count, window_hit
 from xinfang.intake.services import petition_submit
 from xinfang.intake.validation import (
     CONTENT_MAX,
@@ -42,17 +42,12 @@ def _submit_counter(request: HttpRequest) -> str:
 def _submit_throttled(request: HttpRequest) -> bool:
     """Accepted petitions per client in the hour (a fixed window, counted in the cache); a
     failed submit does not count, so fixing one's errors is never refused."""
-    count = cache.get(_submit_counter(request), 0)
-    return int(count) >= settings.XINFANG_SUBMIT_MAX_PER_HOUR
+    count = window_count(key=_submit_counter(request), window=_SUBMIT_WINDOW)
+    return count >= settings.XINFANG_SUBMIT_MAX_PER_HOUR
 
 
 def _submit_count(request: HttpRequest) -> None:
-    key = _submit_counter(request)
-    if not cache.add(key, 1, timeout=_SUBMIT_WINDOW):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=_SUBMIT_WINDOW)
+    window_hit(key=_submit_counter(request), window=_SUBMIT_WINDOW)
 
 
 def _form_data(post: Any) -> dict[str, Any]:

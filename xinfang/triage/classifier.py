@@ -123,7 +123,11 @@ class Model:
         return e / e.sum()
 
     def predict(self, text: str, k: int = 3) -> Prediction:
-        probs = self.probabilities(tokenize(text))
+        return self.predict_tokens(tokenize(text), k=k)
+
+    def predict_tokens(self, tokens: Sequence[str], k: int = 3) -> Prediction:
+        """As `predict`, for text the caller already segmented with `textnorm.tokenize`."""
+        probs = self.probabilities(tokens)
         pairs = {c: float(p) for c, p in zip(self.classes, probs, strict=True)}
         ranked = sorted(pairs.items(), key=lambda kv: kv[1], reverse=True)
         return Prediction(label=ranked[0][0], probabilities=pairs, top=ranked[:k])

@@ -135,14 +135,18 @@ def same_petitioner_cases(*, case: Case, limit: int = 10) -> list[EarlierPetitio
         return []
     signatures = _signatures([case.pk, *(c.pk for c in earlier)])
     mine = signatures.get(case.pk)
-    text = matter.matter_text(case.title, case.content)
+    text: matter.MatterText | None = None  # segmented only if a shared-phrase test fails
     found = []
     for c in earlier:
         theirs = signatures.get(c.pk)
         jaccard = 0.0
         if mine is not None and theirs is not None:
             jaccard = minhash.jaccard_estimate(mine, theirs)
-        reason = matter.matter_reason(text, matter.matter_text(c.title, c.content), jaccard=jaccard)
+        reason: str | None = "text"
+        if jaccard < matter.SAME_TEXT:
+            text = text or matter.matter_text(case.title, case.content)
+            other = matter.matter_text(c.title, c.content)
+            reason = matter.matter_reason(text, other, jaccard=jaccard)
         found.append(
             EarlierPetition(
                 c.pk,

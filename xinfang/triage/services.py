@@ -12,7 +12,7 @@ from xinfang.cases.services import case_event_append, case_flags_set
 from xinfang.cases.workflow import TERMINAL_STATES
 from xinfang.catalog.models import Category
 from xinfang.triage import minhash
-from xinfang.triage.classifier import Prediction, classify, model_dir
+from xinfang.triage.classifier import Prediction, get_model, model_dir
 from xinfang.triage.fastchannel import FastKind, fast_detect
 from xinfang.triage.gazetteer import Location, locate
 from xinfang.triage.leaves import get_index
@@ -40,7 +40,8 @@ def case_triage(*, case: Case) -> CaseEvent | None:
     if case.events.filter(kind=EventKind.TRIAGE).exists():
         return None
     text = petition_text(case.title, case.content)  # as the classifier was trained and evaluated
-    prediction = classify(text)
+    tokens = tokenize(text)  # once: the classifier and the leaf scorer read the same words
+    prediction = get_model().predict_tokens(tokens)
     place = locate(text, within=case.region.code[:2])
     fast = fast_detect(text)
     text_signature_store(case_id=case.pk, text=text)
@@ -53,7 +54,7 @@ def case_triage(*, case: Case) -> CaseEvent | None:
         "category": {
             "label": prediction.label,
             "top": [[n, round(p, 3)] for n, p in prediction.top],
-            "leaves": _leaves(case, text, prediction),
+            "leaves": _leaves(case, tokens, prediction),
         },
         "location": _location(place),
         "fast": [{"kind": s.kind.value, "evidence": list(s.evidence)} for s in fast],
@@ -105,14 +106,14 @@ def _location(place: Location | None) -> dict[str, Any] | None:
     }
 
 
-def _leaves(case: Case, text: str, prediction: Prediction) -> list[dict[str, Any]]:
+def _leaves(case: Case, tokens: list[str], prediction: Prediction) -> list[dict[str, Any]]:
     """Third-level proposals under the likeliest first levels, with their catalogue codes.
     Matched by name path: the catalogue is editable, so a leaf renamed or switched off since
     the index was built is not proposed."""
     index = get_index(model_dir())
     if index is None:
         return []
-    found = index.suggest(tokenize(text), prediction.top, k=LEAF_LIMIT, title=tokenize(case.title))
+    found = index.suggest(tokens, prediction.top, k=LEAF_LIMIT, title=tokenize(case.title))
     rows = Category.objects.filter(
         level=3, is_active=True, name__in={s.names[2] for s in found}
     ).select_related("parent__parent")

@@ -36,6 +36,9 @@ def test_seed_demo_builds_the_hunan_installation() -> None:
     assert all(
         p.case.consent_publish and p.case.petition_type.kind != "accusation" for p in published
     )
+    from xinfang.board.services import publications_due
+
+    assert not publications_due().exists()  # every publishable demo case was proposed
     call_command("seed_demo", petitions=40, stdout=io.StringIO())  # a second run adds nothing
     assert Case.objects.count() == 40
     assert (
