@@ -17,6 +17,7 @@ from xinfang.cases.services import NewCase, UploadedFileData, case_create
 from xinfang.core.errors import ApplicationError, Conflict, FieldErrors
 from xinfang.intake import messages as m
 from xinfang.intake.validation import ValidPetition, validate_petition
+from xinfang.notify.contacts import Contact, contacts_record
 from xinfang.orgs.selectors import bureau_for_region
 from xinfang.triage.tasks import case_triage_task
 
@@ -92,11 +93,14 @@ def petition_submit(
     data: Any,
     idempotency_key: str | None = None,
     files: list[UploadedFileData] | None = None,
+    contacts: Sequence[Contact] = (),
 ) -> Receipt:
     """Accept a petition from any channel, exactly once per idempotency key.
 
     Returns only after the row is committed (DESIGN invariant 1). A key seen before returns
     the stored petition (created=False); the same key with a different body is a conflict.
+    `contacts` are the addresses the channel answers on (mail sender, WeChat openid), stored
+    in the same transaction.
     Repeats are found by the unique constraint on insert rather than by a look-up first:
     they are rare, and the look-up would cost every petition a round trip.
     """
@@ -109,6 +113,8 @@ def petition_submit(
     try:
         with transaction.atomic():
             case, secret = case_create(data=new)
+            if contacts:
+                contacts_record(case=case, contacts=contacts)
             # Enqueued inside the transaction: the job exists if and only if the case does.
             case_triage_task.enqueue(case_id=case.pk)
     except IntegrityError:
