@@ -10,7 +10,7 @@ UV ?= python3 -m uv
 PG_URL ?= postgres://postgres@127.0.0.1:5432/xinfang
 PYTEST_ARGS ?=
 
-.PHONY: help setup run worker seed test lint typecheck test-sqlite test-postgres test-browser-deps bench-intake bench-workbench bench-triage bench-board messages clean
+.PHONY: help setup run worker seed test lint typecheck test-sqlite test-postgres test-browser-deps bench-intake bench-workbench bench-triage bench-board bench-analytics messages clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -77,6 +77,9 @@ bench-triage: $(VENV)/.synced ## Triage benchmark: one petition's triage in proc
 
 bench-board: $(VENV)/.synced ## Board benchmark: list and search among 1M published petitions (PG), 100k (SQLite)
 	$(PY) bench/board/run.py $(BENCH_ARGS)
+
+bench-analytics: $(VENV)/.synced ## Analytics benchmark: province dashboard and rollup refresh with 1M petitions (PG)
+	$(PY) bench/analytics/run.py $(BENCH_ARGS)
 
 messages: $(VENV)/.synced ## Recompile the English translation catalogue
 	$(PY) manage.py compile_catalogues

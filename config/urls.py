@@ -56,6 +56,8 @@ urlpatterns = [
     path("mailbox/", include("xinfang.mailbox.urls")),
     path("open311/v2/", include("xinfang.open311.urls")),
     path("api/grid/v1/", include("xinfang.grid.urls")),
+    path("proxy/", include("xinfang.grid.proxy_urls")),
+    path("staff/grid/", include("xinfang.grid.staff_urls")),
     path("staff/", include("xinfang.workbench.urls")),
     path("staff/documents/", include("xinfang.documents.urls")),
     path("admin/", admin.site.urls),

@@ -220,6 +220,8 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         # One line per job start and end drowns the web server's log; failures still show.
         "django_tasks": {"level": env_str("LOG_LEVEL_TASKS", "WARNING")},
+        # aiosmtpd (mailbox_smtpd) logs every command at INFO, senders' addresses included.
+        "mail.log": {"level": env_str("LOG_LEVEL_SMTP", "WARNING")},
     },
 }
 
@@ -247,6 +249,11 @@ XINFANG_ATTACHMENT_MAX_COUNT = env_int("XINFANG_ATTACHMENT_MAX_COUNT", 5)
 # Wrong tracking factors allowed per query code (and per client address) in the window.
 XINFANG_TRACK_MAX_FAILURES = env_int("XINFANG_TRACK_MAX_FAILURES", 5)
 XINFANG_TRACK_WINDOW_SECONDS = env_int("XINFANG_TRACK_WINDOW_SECONDS", 15 * 60)
+# Open311 (xinfang.open311): the jurisdiction_id this endpoint answers to besides division codes
+# (e.g. hunan.gov.cn), and the discovery document's contact and API-key texts.
+XINFANG_OPEN311_JURISDICTION = env_str("XINFANG_OPEN311_JURISDICTION", "")
+XINFANG_OPEN311_CONTACT = env_str("XINFANG_OPEN311_CONTACT", "")
+XINFANG_OPEN311_KEY_SERVICE = env_str("XINFANG_OPEN311_KEY_SERVICE", "")
 # Set behind a reverse proxy that appends the client's address to X-Forwarded-For.
 XINFANG_TRUST_X_FORWARDED_FOR = env_bool("XINFANG_TRUST_X_FORWARDED_FOR", default=False)
 # Triage model directory (model.json, weights.npz, leaves.json); empty: the shipped model.
@@ -270,7 +277,22 @@ XINFANG_SCHEDULE: dict[str, dict[str, object]] = {
     "triage.band_purge": {"task": "xinfang.triage.tasks.text_band_purge_task", "every": 86400},
     "triage.hot_issues": {"task": "xinfang.triage.tasks.hot_issues_refresh_task", "every": 3600},
     "board.propose": {"task": "xinfang.board.tasks.publications_propose_due_task", "every": 600},
+    "notify.deliver": {"task": "xinfang.notify.tasks.notify_deliver_task", "every": 30},
+    "analytics.rollup": {"task": "xinfang.analytics.tasks.rollup_refresh_task", "every": 300},
+    "analytics.mail": {"task": "xinfang.analytics.tasks.monthly_report_mail_task", "every": 3600},
+    "wechat.purge": {"task": "xinfang.wechat.tasks.wechat_purge_task", "every": 86400},
 }
+# KPIs (xinfang.analytics): the 满意率 variant (A: (满意+基本满意)/已评价, B: 满意/已评价,
+# C: 基本满意 weighted by XINFANG_KPI_BASIC_WEIGHT_PERCENT), and the due time organs are
+# measured against: "nominal" (DOMAIN C-2) or "rolled" past rest days.
+XINFANG_KPI_SATISFACTION_VARIANT = env_str("XINFANG_KPI_SATISFACTION_VARIANT", "A")
+XINFANG_KPI_BASIC_WEIGHT = env_int("XINFANG_KPI_BASIC_WEIGHT_PERCENT", 80) / 100
+XINFANG_KPI_DUE = env_str("XINFANG_KPI_DUE", "nominal")
+# The monthly KPI summary (xlsx attached) is e-mailed to these addresses (comma-separated) on or
+# after this day of the month, for this division ("" = the whole installation).
+XINFANG_ANALYTICS_REPORT_RECIPIENTS = env_list("XINFANG_ANALYTICS_REPORT_RECIPIENTS")
+XINFANG_ANALYTICS_REPORT_DAY = env_int("XINFANG_ANALYTICS_REPORT_DAY", 1)
+XINFANG_ANALYTICS_REPORT_REGION = env_str("XINFANG_ANALYTICS_REPORT_REGION", "")
 # Hot issues cluster at most this many of a city's latest petitions per refresh: the clustering
 # is O(n²) in time and memory (3,000 demo petitions: about 5 s and 0.5 GB at peak).
 XINFANG_HOT_MAX_ITEMS = env_int("XINFANG_HOT_MAX_ITEMS", 3000)
@@ -329,3 +351,49 @@ XINFANG_OTP_CLIENT_HOURLY = env_int("XINFANG_OTP_CLIENT_HOURLY", 20)
 # Web-form petitions accepted per client address and hour (a cache counter: per process with
 # the default local-memory cache).
 XINFANG_SUBMIT_MAX_PER_HOUR = env_int("XINFANG_SUBMIT_MAX_PER_HOUR", 10)
+
+# Leader mailboxes (xinfang.mailbox): the SMTP receiver (`mailbox_smtpd`, behind the MX relay),
+# the largest mail it takes (bigger ones get 552), and the IMAP account `mailbox_imap_poll`
+# reads instead when the mail stays on an existing mail server (security: ssl, starttls, none).
+XINFANG_MAILBOX_MAX_BYTES = env_int("XINFANG_MAILBOX_MAX_BYTES", 32 * 1024 * 1024)
+XINFANG_MAILBOX_SMTP_HOST = env_str("XINFANG_MAILBOX_SMTP_HOST", "127.0.0.1")
+XINFANG_MAILBOX_SMTP_PORT = env_int("XINFANG_MAILBOX_SMTP_PORT", 8025)
+XINFANG_MAILBOX_IMAP_HOST = env_str("XINFANG_MAILBOX_IMAP_HOST", "")
+XINFANG_MAILBOX_IMAP_PORT = env_int("XINFANG_MAILBOX_IMAP_PORT", 993)
+XINFANG_MAILBOX_IMAP_SECURITY = env_str("XINFANG_MAILBOX_IMAP_SECURITY", "ssl")
+XINFANG_MAILBOX_IMAP_USER = env_str("XINFANG_MAILBOX_IMAP_USER", "")
+XINFANG_MAILBOX_IMAP_PASSWORD = env_secret("XINFANG_MAILBOX_IMAP_PASSWORD") or ""
+XINFANG_MAILBOX_IMAP_FOLDER = env_str("XINFANG_MAILBOX_IMAP_FOLDER", "INBOX")
+XINFANG_MAILBOX_IMAP_MAILBOX = env_str("XINFANG_MAILBOX_IMAP_MAILBOX", "")
+
+# Notifications (xinfang.notify): the public address notices link to (tracking page, workbench).
+XINFANG_SITE_URL = env_str("XINFANG_SITE_URL", "http://127.0.0.1:8000")
+# Outgoing mail (Django's SMTP back-end); the timeout keeps a hung server from stalling a worker.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+XINFANG_NOTIFY_FROM_EMAIL = env_str("XINFANG_NOTIFY_FROM_EMAIL", "noreply@xinfang.localhost")
+# The delivery back-end of each medium (dotted path of a notify.backends.Backend class).
+XINFANG_NOTIFY_BACKENDS = {
+    "email": "xinfang.notify.backends.EmailBackend",
+    "sms": "xinfang.notify.backends.SmsBackend",
+    "wechat": "xinfang.wechat.notify_backend.TemplateBackend",
+}
+# Seconds to wait after the 1st, 2nd … failed try (the last step repeats), and the tries in all.
+XINFANG_NOTIFY_BACKOFF = [60, 300, 1800, 7200, 43200]
+XINFANG_NOTIFY_MAX_ATTEMPTS = env_int("XINFANG_NOTIFY_MAX_ATTEMPTS", 8)
+# A notice `sending` for longer than this is taken for a lost worker's and tried again: keep it
+# above the back-ends' timeouts, or a slow send may go out twice.
+XINFANG_NOTIFY_STALE_SECONDS = env_int("XINFANG_NOTIFY_STALE_SECONDS", 600)
+# Events older than this (historical imports) queue no notices.
+XINFANG_NOTIFY_MAX_EVENT_AGE_HOURS = env_int("XINFANG_NOTIFY_MAX_EVENT_AGE_HOURS", 72)
+# Enqueue a delivery job when a change with notices commits (the schedule is the safety net).
+XINFANG_NOTIFY_DELIVER_ON_COMMIT = env_bool("XINFANG_NOTIFY_DELIVER_ON_COMMIT", default=True)
+# WeChat official accounts (xinfang.wechat): the API base (tests point it at a local stand-in)
+# and how long the link to the pre-filled H5 form stays valid.
+XINFANG_WECHAT_API_BASE = env_str("XINFANG_WECHAT_API_BASE", "https://api.weixin.qq.com/cgi-bin/")
+XINFANG_WECHAT_LINK_MAX_AGE = env_int("XINFANG_WECHAT_LINK_MAX_AGE", 24 * 3600)
+XINFANG_WECHAT_API_TIMEOUT = env_int("XINFANG_WECHAT_API_TIMEOUT", 4)

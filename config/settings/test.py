@@ -15,3 +15,6 @@ LOGGING = {
 # The submission limit counts in the process-wide cache, which no test empties; the citizens'
 # tests set it low themselves.
 XINFANG_SUBMIT_MAX_PER_HOUR = 1_000_000
+# Notices are queued in every test but delivered only where a test asks (notify's own tests):
+# with the immediate task back-end they would otherwise be sent on each commit.
+XINFANG_NOTIFY_DELIVER_ON_COMMIT = False

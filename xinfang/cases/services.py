@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -62,6 +62,18 @@ SECRET_LENGTH = 8
 
 class InvalidTransition(Conflict):
     code = "invalid_transition"
+
+
+# Called with every new CaseEvent inside the transaction that wrote it, so what a listener
+# writes (notify's outbox rows) commits or rolls back with the change. notify registers here
+# from its AppConfig.ready; cases itself knows nothing of notifications.
+EVENT_LISTENERS: list[Callable[[CaseEvent], None]] = []
+
+
+def _event_created(event: CaseEvent) -> CaseEvent:
+    for listener in EVENT_LISTENERS:
+        listener(event)
+    return event
 
 
 @dataclass(frozen=True)
@@ -209,7 +221,7 @@ def case_create(*, data: NewCase) -> tuple[Case, str]:
     Petitioner.objects.bulk_create(_petitioner_rows(case, data.petitioners))
     if data.attachments:
         Attachment.objects.bulk_create(attachment_rows(case, data.attachments))
-    CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         kind=EventKind.RECEIVED,
         to_status=CaseStatus.RECEIVED,
@@ -219,6 +231,7 @@ def case_create(*, data: NewCase) -> tuple[Case, str]:
         deadline_after=case.due_at,
         created_at=now,
     )
+    _event_created(event)
     return case, secret
 
 
@@ -315,7 +328,7 @@ def case_transition(
         clocks = [ClockStop(), *clocks]
     if clocks:
         clocks_apply(case=case, changes=clocks, now=now)
-    CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         kind=EventKind.STATUS,
         from_status=current,
@@ -333,6 +346,7 @@ def case_transition(
         deadline_after=case.due_at,
         created_at=now,
     )
+    _event_created(event)
     if by == Actor.STAFF:
         # Last in the transaction: the audit chain's lock is held until commit (audit.services).
         audit_record(
@@ -391,6 +405,7 @@ def case_event_append(
         deadline_after=deadline_after,
         created_at=timezone.now(),
     )
+    _event_created(event)
     if actor is not None:
         audit_record(
             action=AuditAction.CASE_ACTION,

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from xinfang.citizens import views
+from xinfang.notify import views as notify_views
 
 app_name = "citizens"
 
@@ -11,4 +12,5 @@ urlpatterns = [
     path("cases/<str:query_code>/", views.case, name="case"),
     path("material/", views.material, name="material"),
     path("files/<int:pk>/", views.attachment, name="attachment"),
+    path("notify/", notify_views.preferences, name="notify"),
 ]

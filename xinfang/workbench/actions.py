@@ -20,6 +20,8 @@ from xinfang.cases.workflow import OPEN_STATES, Actor, CaseStatus, perms_for
 from xinfang.clock.engine import TZ, end_of_day
 from xinfang.core.errors import ApplicationError, FieldErrors, Msg
 from xinfang.documents.choices import DocumentKind
+from xinfang.grid.forms import VerificationTaskForm
+from xinfang.grid.workbench import grid_task_possible, grid_task_run
 from xinfang.handling import joint
 from xinfang.handling import services as h
 from xinfang.handling.evaluation import revisit_complete
@@ -563,6 +565,15 @@ ACTIONS: dict[str, Action] = {
             _revisit,
             when=lambda c: _my_revisit(c) is not None,
             primary=True,
+        ),
+        Action(
+            "grid_verify",
+            _("派发网格核查"),
+            VerificationTaskForm,
+            HANDLE | ROUTE,
+            grid_task_run,
+            frozenset({S.REGISTERED}) | HANDLING,
+            when=grid_task_possible,
         ),
         Action(
             "withdraw",

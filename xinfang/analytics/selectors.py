@@ -1,0 +1,384 @@
+"""Reads of the analytics: KPI summaries, breakdowns, volume series, drill-downs to cases and
+the assessment table. Everything is read from the rollup tables (KpiRollup and its reduced
+forms AreaRollup and UnitRollup) or, for the cases behind a figure, from the per-case facts —
+never by scanning petitions per request.
+
+Periods are half-open ranges of local (Asia/Shanghai) dates [start, end). A period is read as
+its whole months (month rows) plus the days at its edges (day rows), so any range works and a
+year costs twelve month buckets.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, cast
+
+from django.db.models import F, Q, QuerySet, Sum
+from django.db.models.functions import Substr
+
+from xinfang.analytics.kpis import KPI_IDS, KPIS, kpi_rate, satisfaction_variant
+from xinfang.analytics.models import (
+    PART_ORG,
+    PARTS,
+    AreaRollup,
+    CaseFact,
+    Grain,
+    KpiRollup,
+    RollupSums,
+    UnitRollup,
+)
+from xinfang.cases.models import Case, Channel
+from xinfang.cases.selectors import case_list_for_user
+from xinfang.catalog.models import Category, PetitionType
+from xinfang.orgs.models import Org, Region
+from xinfang.orgs.permissions import Perm
+from xinfang.orgs.selectors import staff_scope
+
+__all__ = [
+    "BREAKDOWN_BY",
+    "KPI_IDS",
+    "AssessmentRow",
+    "BreakdownRow",
+    "KpiValue",
+    "Period",
+    "SeriesPoint",
+    "Slice",
+    "assessment_table",
+    "kpi_breakdown",
+    "kpi_cases",
+    "kpi_summary",
+    "volume_series",
+]
+
+BREAKDOWN_BY: tuple[str, ...] = ("unit", "region", "category", "channel", "type", "month")
+SERIES_BY: tuple[str, ...] = ("channel", "region", "category", "type", "unit", "total")
+GRAINS: tuple[str, ...] = ("day", "week", "month")
+SUM_COLUMNS: tuple[str, ...] = tuple(f"{p}_{x}" for p in PARTS for x in ("num", "den"))
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end) in local dates."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        last = calendar.monthrange(year, month)[1]
+        return cls(date(year, month, 1), date(year, month, last) + timedelta(days=1))
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(date(year, 1, 1), date(year + 1, 1, 1))
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Optional filters. region_code: any division code (its whole subtree); org_id: the unit
+    credited; category_id: a first-level category; channel: Channel value; petition_type:
+    PetitionType.code."""
+
+    region_code: str = ""
+    org_id: int | None = None
+    category_id: int | None = None
+    channel: str = ""
+    petition_type: str = ""
+
+
+@dataclass(frozen=True)
+class KpiValue:
+    kpi: str
+    num: int
+    den: int
+    rate: float | None  # None when den == 0 (and for count indicators)
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    key: str
+    label: str
+    volume: int
+    kpis: dict[str, KpiValue]
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    bucket: date
+    key: str
+    count: int
+
+
+@dataclass(frozen=True)
+class AssessmentRow:
+    """One unit in a 考核 table. `rank` is None for units below the minimum volume (listed
+    apart). Each KPI figure links to kpi_cases(kpi=…, slice=Slice(org_id=org_id))."""
+
+    org_id: int
+    org_name: str
+    volume: int
+    kpis: dict[str, KpiValue]
+    score: float | None
+    rank: int | None
+    ranked: bool
+    weights: dict[str, float] = field(default_factory=dict)
+
+
+# --- periods and slices ------------------------------------------------------------------
+
+
+def _next_month(d: date) -> date:
+    return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+
+
+def period_q(period: Period) -> Q:
+    """Rows covering exactly [start, end): whole months as month rows, the rest as day rows."""
+    first = period.start if period.start.day == 1 else _next_month(period.start)
+    last = date(period.end.year, period.end.month, 1)  # months before this one are whole
+    if first >= last:
+        return Q(grain=Grain.DAY, bucket__gte=period.start, bucket__lt=period.end)
+    return (
+        Q(grain=Grain.MONTH, bucket__gte=first, bucket__lt=last)
+        | Q(grain=Grain.DAY, bucket__gte=period.start, bucket__lt=first)
+        | Q(grain=Grain.DAY, bucket__gte=last, bucket__lt=period.end)
+    )
+
+
+def region_prefix(code: str) -> str:
+    """The prefix (significant digits) of a division code; unknown codes match nothing."""
+    if not code:
+        return ""
+    found = Region.objects.filter(code=code).values_list("prefix", flat=True).first()
+    return found if found is not None else code
+
+
+def slice_q(s: Slice, *, org_field: str = "org_id") -> Q:
+    q = Q()
+    if s.region_code:
+        q &= Q(region__startswith=region_prefix(s.region_code))
+    if s.org_id is not None:
+        q &= Q(**{org_field: s.org_id})
+    if s.category_id is not None:
+        q &= Q(category_id=s.category_id)
+    if s.channel:
+        q &= Q(channel=s.channel)
+    if s.petition_type:
+        q &= Q(petition_type=s.petition_type)
+    return q
+
+
+def rollup_model(s: Slice, by: str = "") -> type[RollupSums]:
+    """The smallest rollup table that holds the dimensions a query needs: without the unit
+    (AreaRollup) for region/category/channel/type views, by unit and county only (UnitRollup)
+    for unit views, and the full table only for a unit crossed with other dimensions."""
+    needs_org = s.org_id is not None or by == "unit"
+    needs_detail = bool(s.category_id is not None or s.channel or s.petition_type) or by in (
+        "category",
+        "channel",
+        "type",
+    )
+    if not needs_org:
+        return AreaRollup
+    return KpiRollup if needs_detail else UnitRollup
+
+
+def _rollups(period: Period, s: Slice, by: str = "", *, q: Q | None = None) -> QuerySet[Any]:
+    model = rollup_model(s, by)
+    return model._default_manager.filter((period_q(period) if q is None else q) & slice_q(s))
+
+
+def _values(sums: Mapping[str, Any], variant: str | None = None) -> dict[str, KpiValue]:
+    default_variant, weight = satisfaction_variant()
+    out = {}
+    for kpi in KPI_IDS:
+        num, den, rate = kpi_rate(
+            kpi, sums, variant=variant or default_variant, basic_weight=weight
+        )
+        out[kpi] = KpiValue(kpi, num, den, rate)
+    return out
+
+
+# --- the contract --------------------------------------------------------------------------
+
+
+def kpi_summary(*, period: Period, slice: Slice, variant: str | None = None) -> dict[str, KpiValue]:
+    """Every available KPI (KPI_IDS) over the period and slice, plus two plain counts:
+    "VOL" (petitions received: num = count, den = 0) and "DSP" (den = petitions dispatched,
+    num = of which by 交办). `variant` overrides the K-7 variant."""
+    sums = _rollups(period, slice).aggregate(**{c: Sum(c) for c in SUM_COLUMNS})
+    values = _values(sums, variant)
+    values["VOL"] = KpiValue("VOL", int(sums["vol_num"] or 0), 0, None)
+    values["DSP"] = KpiValue("DSP", int(sums["dsp_num"] or 0), int(sums["dsp_den"] or 0), None)
+    return values
+
+
+def _group_expr(by: str, s: Slice) -> tuple[str, Any]:
+    if by == "unit":
+        return "org_id", F("org_id")
+    if by == "region":
+        # One level below the slice's region: province → cities, city → counties.
+        prefix = region_prefix(s.region_code)
+        width = {0: 2, 2: 4, 4: 6}.get(len(prefix), 6)
+        return "key", Substr("region", 1, width)
+    if by == "category":
+        return "category_id", F("category_id")
+    if by == "channel":
+        return "channel", F("channel")
+    if by == "type":
+        return "petition_type", F("petition_type")
+    if by == "month":
+        return "bucket", F("bucket")
+    raise ValueError(by)
+
+
+def kpi_breakdown(
+    *,
+    period: Period,
+    slice: Slice,
+    by: str,
+    variant: str | None = None,
+) -> list[BreakdownRow]:
+    """KPIs per unit, region (one level below the slice's), first-level category, channel,
+    petition type or month; rows by volume, largest first (months in order)."""
+    if by not in BREAKDOWN_BY:
+        raise ValueError(f"by must be one of {BREAKDOWN_BY}")
+    _name, expr = _group_expr(by, slice)
+    rows = (
+        _rollups(period, slice, by)
+        .annotate(key_=expr)
+        .values("key_")
+        .annotate(**{c: Sum(c) for c in SUM_COLUMNS})
+        .order_by()
+    )
+    merged: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in cast(Iterable[dict[str, Any]], rows):
+        key = row["key_"]
+        key = key.strftime("%Y-%m") if by == "month" else str(key if key is not None else "")
+        for c in SUM_COLUMNS:
+            merged[key][c] += int(row[c] or 0)
+    labels = breakdown_labels(by, merged.keys())
+    out = [
+        BreakdownRow(key, labels.get(key, key), sums["vol_num"], _values(sums, variant))
+        for key, sums in merged.items()
+    ]
+    if by == "month":
+        return sorted(out, key=lambda r: r.key)
+    return sorted(out, key=lambda r: (-r.volume, r.key))
+
+
+def breakdown_labels(by: str, keys: Iterable[str]) -> dict[str, str]:
+    """Display names for breakdown keys (units, divisions, categories, channels, types)."""
+    keys = [k for k in keys if k]
+    if by == "unit":
+        ids = [int(k) for k in keys if k.isdigit()]
+        return {str(i): n for i, n in Org.objects.filter(pk__in=ids).values_list("pk", "name")}
+    if by == "region":
+        return dict(Region.objects.filter(prefix__in=keys).values_list("prefix", "name"))
+    if by == "category":
+        ids = [int(k) for k in keys if k.isdigit()]
+        return {str(i): n for i, n in Category.objects.filter(pk__in=ids).values_list("pk", "name")}
+    if by == "channel":
+        return {str(v): str(lbl) for v, lbl in Channel.choices}
+    if by == "type":
+        return dict(PetitionType.objects.filter(code__in=keys).values_list("code", "name"))
+    return {}
+
+
+def _bucket_of(d: date, grain: str) -> date:
+    if grain == "month":
+        return d.replace(day=1)
+    if grain == "week":
+        return d - timedelta(days=d.weekday())
+    return d
+
+
+def volume_series(
+    *,
+    period: Period,
+    slice: Slice,
+    by: str = "channel",
+    grain: str = "month",
+) -> list[SeriesPoint]:
+    """Petitions received per bucket (day, week starting Monday, or month) and key (channel,
+    region one level down, category id, type code, unit id, or "" for "total")."""
+    if by not in SERIES_BY or grain not in GRAINS:
+        raise ValueError(f"by in {SERIES_BY}, grain in {GRAINS}")
+    days = Q(grain=Grain.DAY, bucket__gte=period.start, bucket__lt=period.end)
+    qs = _rollups(period, slice, "" if by == "total" else by, q=None if grain == "month" else days)
+    if by == "total":
+        rows = qs.values("bucket").annotate(n=Sum("vol_num")).order_by()
+        keyed = ((r["bucket"], "", r["n"]) for r in rows)
+    else:
+        _name, expr = _group_expr(by, slice)
+        rows = qs.annotate(key_=expr).values("bucket", "key_").annotate(n=Sum("vol_num")).order_by()
+        keyed = (
+            (r["bucket"], str(r["key_"] if r["key_"] is not None else ""), r["n"]) for r in rows
+        )
+    counts: dict[tuple[date, str], int] = defaultdict(int)
+    for bucket, key, n in keyed:
+        counts[(_bucket_of(bucket, grain), key)] += int(n or 0)
+    return [SeriesPoint(b, k, n) for (b, k), n in sorted(counts.items()) if n]
+
+
+def kpi_facts(*, kpi: str, part: str, period: Period, slice: Slice) -> QuerySet[CaseFact]:
+    """The facts behind one figure: the denominator's cases ("den") or the numerator's ("num").
+    For K-7 the numerator follows the configured variant (C: 满意 and 基本满意)."""
+    if kpi == "VOL":
+        d_part, n_part = "vol", "vol"
+    else:
+        d = KPIS[kpi]
+        if not d.available:
+            return CaseFact.objects.none()
+        d_part, n_part = d.den, d.num
+    if part not in ("num", "den"):
+        raise ValueError("part must be num or den")
+    q = Q(**{f"{d_part}_day__gte": period.start, f"{d_part}_day__lt": period.end})
+    q &= slice_q(slice, org_field=PART_ORG.get(d_part, "org_id"))
+    if part == "num":
+        if kpi == "K7" and satisfaction_variant()[0] != "B":
+            q &= Q(k7s_num__gt=0) | Q(k7b_num__gt=0)
+        else:
+            q &= Q(**{f"{n_part}_num__gt": 0})
+    return CaseFact.objects.filter(q)
+
+
+def kpi_cases(
+    *,
+    user: object,
+    kpi: str,
+    part: str,
+    period: Period,
+    slice: Slice,
+) -> QuerySet[Case]:
+    """Drill-down: the cases behind a KPI's numerator or denominator that `user` may read
+    (through the scoped case selector; others are silently left out)."""
+    facts = kpi_facts(kpi=kpi, part=part, period=period, slice=slice)
+    return case_list_for_user(user=user).filter(pk__in=facts.values("case_id"))
+
+
+def assessment_table(*, scheme_id: int, period: Period) -> list[AssessmentRow]:
+    """The 考核 ranking of a scheme's units over the period (see analytics.assessment)."""
+    from xinfang.analytics.assessment import assessment_rows
+
+    return assessment_rows(scheme_id=scheme_id, period=period)
+
+
+def stats_region_prefixes(*, user: object) -> frozenset[str] | None:
+    """The division prefixes whose statistics `user` may read: the regions of the units where
+    a role grants STATS_VIEW ("" covers every region). None: the user may read all."""
+    scope = staff_scope(user=user)
+    if scope.see_all:
+        return None
+    return frozenset(m.org.region.prefix for m in scope.memberships if Perm.STATS_VIEW in m.perms)
+
+
+def stats_region_allowed(*, user: object, region_code: str) -> bool:
+    allowed = stats_region_prefixes(user=user)
+    if allowed is None:
+        return True
+    prefix = region_prefix(region_code) if region_code else ""
+    return any(prefix.startswith(p) for p in allowed)

@@ -1,0 +1,140 @@
+"""The account's server URL (/wechat/<code>/) and the H5 form a follower opens from it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from xinfang.catalog.selectors import petition_type_list
+from xinfang.core.errors import ApplicationError, FieldErrors
+from xinfang.intake.validation import CONTENT_MAX, TITLE_MAX
+
+# The web form's own translation of POSTed fields and uploads: one form, two channels.
+from xinfang.intake.views import _checked_files, _field_errors, _form_data
+from xinfang.wechat import protocol
+from xinfang.wechat.models import WechatAccount
+from xinfang.wechat.protocol import ProtocolError
+from xinfang.wechat.selectors import account_get, draft_get, link_openid, link_token
+from xinfang.wechat.services import h5_submit, message_handle
+
+_RECEIPT_SESSION_KEY = "xinfang_wechat_receipt"
+_TOKEN_PARAM = "t"  # noqa: S105  # the query parameter's name, not a secret
+
+
+def _account(code: str) -> WechatAccount:
+    account = account_get(code=code)
+    if account is None:
+        raise Http404
+    return account
+
+
+def _refuse(exc: ProtocolError) -> HttpResponse:
+    # WeChat's server logs the body; a person configuring the account reads it.
+    return HttpResponse(
+        f"{exc.message.zh} {exc.message.en}",
+        status=exc.status,
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def form_link(account: WechatAccount, openid: str) -> str:
+    """The absolute link to the follower's pre-filled H5 form (a signed, expiring token), on
+    the public site address notices use too (the callback's Host is WeChat's choice)."""
+    path = reverse("wechat:form", kwargs={"code": account.code})
+    token = link_token(account=account, openid=openid)
+    return f"{settings.XINFANG_SITE_URL.rstrip('/')}{path}?{_TOKEN_PARAM}={token}"
+
+
+@csrf_exempt  # WeChat's servers post here; the signature authenticates them instead
+@require_http_methods(["GET", "POST"])
+def callback(request: HttpRequest, code: str) -> HttpResponse:
+    account = _account(code)
+    try:
+        req = protocol.request_from_query(request.GET)
+        if request.method == "GET":
+            echo = protocol.verify_echo(account, req, request.GET.get("echostr", ""))
+            return HttpResponse(echo, content_type="text/plain; charset=utf-8")
+        inbound = protocol.open_body(account, req, request.body)
+        link = form_link(account, inbound.openid)
+        text = message_handle(account=account, inbound=inbound, form_link=link)
+        body, content_type = protocol.render_reply(account, req, inbound, text)
+    except ProtocolError as exc:
+        return _refuse(exc)
+    return HttpResponse(body, content_type=content_type)
+
+
+def _form_values(request: HttpRequest, account: WechatAccount, openid: str) -> Any:
+    if request.method == "POST":
+        return request.POST
+    draft = draft_get(account=account, openid=openid)
+    values = {k: draft.get(k, "") for k in ("petition_type", "title", "content", "region_code")}
+    values |= {"name": draft.get("name", ""), "phone": draft.get("phone", "")}
+    values["anonymous"] = "on" if draft.get("anonymous") else ""
+    return values
+
+
+def _render_form(
+    request: HttpRequest,
+    account: WechatAccount,
+    openid: str,
+    *,
+    errors: dict[str, list[str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "types": petition_type_list(),
+        "values": _form_values(request, account, openid),
+        "errors": errors or {},
+        "form_token": request.POST.get("form_token") or uuid.uuid4().hex,
+        "title_max": TITLE_MAX,
+        "content_max": CONTENT_MAX,
+        "wechat_account": account,
+    }
+    return render(request, "intake/submit.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def form(request: HttpRequest, code: str) -> HttpResponse:
+    """The intake web form, bound by the link's token to one follower of the account."""
+    account = _account(code)
+    openid = link_openid(account=account, token=request.GET.get(_TOKEN_PARAM, ""))
+    if openid is None:
+        return render(request, "wechat/link_invalid.html", {"account": account}, status=403)
+    if request.method == "GET":
+        return _render_form(request, account, openid)
+    data = _form_data(request.POST)
+    try:
+        files = _checked_files(request, data)
+        receipt = h5_submit(
+            account=account,
+            openid=openid,
+            data=data,
+            files=files,
+            form_token=request.POST.get("form_token", ""),
+        )
+    except FieldErrors as exc:
+        return _render_form(request, account, openid, errors=_field_errors(exc), status=400)
+    except ApplicationError as exc:
+        errors = {"form": [str(exc.message)]}
+        return _render_form(request, account, openid, errors=errors, status=400)
+    request.session[_RECEIPT_SESSION_KEY] = {
+        "item_number": receipt.case.item_number,
+        "query_code": receipt.case.query_code,
+        "secret": receipt.secret or request.session.get(_RECEIPT_SESSION_KEY, {}).get("secret", ""),
+        "anonymous": receipt.case.is_anonymous,
+    }
+    return redirect("wechat:receipt", code=account.code)
+
+
+def receipt(request: HttpRequest, code: str) -> HttpResponse:
+    data = request.session.get(_RECEIPT_SESSION_KEY)
+    if not data:
+        raise Http404
+    return render(request, "intake/receipt.html", {"receipt": data})
