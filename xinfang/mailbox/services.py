@@ -129,7 +129,7 @@ def _files(raws: Sequence[RawFile]) -> tuple[list[UploadedFileData], list[Skippe
 def _skipped_note(skipped: Sequence[Skipped]) -> str:
     if not skipped:
         return ""
-    lines = [f"· {s.name}：{s.reason.zh}" for s in skipped]
+    lines = [f"· {_clip(s.name, 100)}：{s.reason.zh}" for s in skipped]
     return "\n\n" + m.SKIPPED_HEADING + "\n" + "\n".join(lines)
 
 

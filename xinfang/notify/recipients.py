@@ -145,14 +145,12 @@ def citizen_language(*, case: Case, event: CaseEvent, preferred: str) -> str:
     language the petition was submitted in (the request's, when intake runs in one)."""
     if preferred:
         return _supported(preferred)
+    if event.kind == EventKind.RECEIVED:  # the first notice: nothing to look up yet
+        return _supported(str(event.payload.get("language") or translation.get_language()))
     first = (
         Notification.objects.filter(case=case, audience=Audience.CITIZEN)
         .order_by("pk")
         .values_list("language", flat=True)
         .first()
     )
-    if first:
-        return first
-    if event.kind == EventKind.RECEIVED:
-        return _supported(str(event.payload.get("language") or translation.get_language()))
-    return DEFAULT_LANGUAGE
+    return first or DEFAULT_LANGUAGE

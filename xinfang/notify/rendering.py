@@ -1,10 +1,10 @@
 """Notice texts: Django templates per milestone, medium and language.
 
 `templates/notify/<medium>/<milestone>.<language>.txt` wins over
-`templates/notify/common/<milestone>.<language>.txt`; a language without its own file falls
-back to Chinese. The first line of the rendered text is the subject, the rest the body (SMS
-and WeChat use the body only). Rendered once, when the notice is queued, so what is sent is
-what the outbox shows.
+`templates/notify/common/<milestone>.<language>.txt` (WeChat falls back to the SMS texts first);
+a language without its own file falls back to Chinese. The first line of the rendered text is
+the subject, the rest the body (SMS and WeChat use the body only). Rendered once, when the
+notice is queued, so what is sent is what the outbox shows.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ from django.utils import timezone, translation
 from xinfang.cases.models import Case
 
 FALLBACK_LANGUAGE = "zh-hans"
+# Where each medium looks for its text: a WeChat template message is as short as a text message,
+# so without texts of its own it uses the SMS ones rather than the e-mail letter.
+MEDIUM_FOLDERS: dict[str, tuple[str, ...]] = {"wechat": ("wechat", "sms", "common")}
 SUBJECT_MAX = 200
 
 
@@ -36,10 +39,8 @@ class Rendered:
 def template_names(*, milestone: str, medium: str, language: str) -> list[str]:
     names = []
     for lang in dict.fromkeys([language, FALLBACK_LANGUAGE]):
-        names += [
-            f"notify/{medium}/{milestone}.{lang}.txt",
-            f"notify/common/{milestone}.{lang}.txt",
-        ]
+        folders = MEDIUM_FOLDERS.get(medium, (medium, "common"))
+        names += [f"notify/{folder}/{milestone}.{lang}.txt" for folder in folders]
     return names
 
 

@@ -93,7 +93,8 @@ def _rows(
                 language=language,
                 subject=text.subject,
                 body=text.body,
-                data=data,
+                # "first"/"remark" are the head and foot lines of a WeChat template message.
+                data={**data, "first": text.subject, "remark": text.body},
                 url=url,
                 next_attempt_at=now,
                 created_at=now,

@@ -168,3 +168,11 @@ def test_notify_send_refuses_a_bad_limit(db: Any) -> None:
     with pytest.raises(CommandError) as refused:
         call_command("notify_send", "--limit", "0")
     assert refused.value.returncode == 2
+
+
+def test_the_worker_schedule_runs_the_delivery_job(settings: Any) -> None:
+    from xinfang.jobs.services import task_resolve
+
+    entry = settings.XINFANG_SCHEDULE["notify.deliver"]
+    assert task_resolve(path=str(entry["task"])) is not None
+    assert entry["every"] == 30

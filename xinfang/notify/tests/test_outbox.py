@@ -239,6 +239,9 @@ def test_anonymous_petitions_hear_only_on_what_they_gave(world: World) -> None:
     (row,) = citizen(receipt.case)
     assert (row.medium, row.address) == (Medium.WECHAT, OPENID)
     assert row.data["query_code"] == receipt.case.query_code
+    # A template message is short: the SMS text, also as the message's "remark" line.
+    assert row.body.startswith("【阳光信访】您的信访事项已收到")
+    assert row.data["remark"] == row.body
 
 
 def test_english_at_submission_stays_english(world: World) -> None:
