@@ -33,7 +33,7 @@ from xinfang.grid.services import (
     verification_task_result,
 )
 from xinfang.intake import messages as intake_messages
-from xinfang.intake.validation import PersonInput, RawFile, _fail, flatten_errors
+from xinfang.intake.validation import PersonInput, RawFile, field_failure, flatten_errors
 
 _EVENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
@@ -70,7 +70,7 @@ class GridPhotoInput(StrictSerializer):
 
     def validate_url(self, value: str) -> str:
         if not value.lower().startswith(("http://", "https://")):
-            raise _fail(m.PHOTO_URL)
+            raise field_failure(m.PHOTO_URL)
         return value
 
     def validate_content_base64(self, value: str) -> bytes:
@@ -78,7 +78,7 @@ class GridPhotoInput(StrictSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if ("url" in attrs) == ("content_base64" in attrs):
-            raise _fail(m.PHOTO_ONE_OF)
+            raise field_failure(m.PHOTO_ONE_OF)
         if "content_base64" in attrs:
             attrs["raw"] = RawFile(attrs["filename"], attrs.pop("content_base64"))
         return attrs
@@ -91,7 +91,7 @@ def _b64(text: str) -> bytes:
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise _fail(intake_messages.FILE_BASE64) from exc
+        raise field_failure(intake_messages.FILE_BASE64) from exc
 
 
 def _photos(items: list[dict[str, Any]]) -> tuple[list[str], list[RawFile]]:
@@ -141,7 +141,7 @@ class GridEventInput(StrictSerializer):
 
     def validate_event_id(self, value: str) -> str:
         if not _EVENT_ID.match(value):
-            raise _fail(m.EVENT_ID)
+            raise field_failure(m.EVENT_ID)
         return value
 
 

@@ -23,11 +23,11 @@ from xinfang.grid.selectors import (
     task_list_for_case,
 )
 from xinfang.grid.services import NotProxyAgent, ProxyAuthority, proxy_submit
+from xinfang.intake.forms import form_data, form_field_errors
 
 # The citizen form's own mapping of POSTed fields and errors: the proxy page is that form
 # plus the authorisation, so both channels read petitions identically.
 from xinfang.intake.validation import CONTENT_MAX, TITLE_MAX, RawFile
-from xinfang.intake.views import _field_errors, _form_data
 from xinfang.signin.decorators import staff_gate, staff_login_required
 from xinfang.tracking.services import track_view
 
@@ -76,7 +76,7 @@ def proxy_new(request: HttpRequest) -> HttpResponse:
     try:
         receipt = proxy_submit(
             agent=request.user,  # type: ignore[arg-type]
-            data=_form_data(request.POST),
+            data=form_data(request.POST),
             authority=_authority(request),
             files=files,
             # One petition per filled-in form, however often "submit" is pressed.
@@ -85,7 +85,7 @@ def proxy_new(request: HttpRequest) -> HttpResponse:
     except NotProxyAgent:
         return _forbidden(request)
     except FieldErrors as exc:
-        return _render_form(request, errors=_field_errors(exc), status=400)
+        return _render_form(request, errors=form_field_errors(exc), status=400)
     except ApplicationError as exc:
         return _render_form(request, errors={"form": [str(exc.message)]}, status=400)
     return redirect("proxy:detail", pk=receipt.case.pk)

@@ -128,7 +128,13 @@ def _known(parsed: Sequence[ParsedRow], report: ImportReport) -> set[str]:
 
 def _store(row: ParsedRow, agent: User | None) -> bool:
     """One work order into intake, with its extras; True when the petition is new."""
-    receipt = petition_submit(channel=Channel.HOTLINE, data=row.data, idempotency_key=row.key)
+    # The call time, never later than now: the statutory clocks run from the call.
+    receipt = petition_submit(
+        channel=Channel.HOTLINE,
+        data=row.data,
+        idempotency_key=row.key,
+        received_at=min(row.called_at, timezone.now()),
+    )
     if receipt.created:
         WorkOrder.objects.create(
             case=receipt.case,

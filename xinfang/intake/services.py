@@ -94,13 +94,15 @@ def petition_submit(
     idempotency_key: str | None = None,
     files: list[UploadedFileData] | None = None,
     contacts: Sequence[Contact] = (),
+    received_at: datetime | None = None,
 ) -> Receipt:
     """Accept a petition from any channel, exactly once per idempotency key.
 
     Returns only after the row is committed (DESIGN invariant 1). A key seen before returns
     the stored petition (created=False); the same key with a different body is a conflict.
     `contacts` are the addresses the channel answers on (mail sender, WeChat openid), stored
-    in the same transaction.
+    in the same transaction. `received_at` is when another system received it (a 12345 call
+    imported later): its clocks run from then, not from the import.
     Repeats are found by the unique constraint on insert rather than by a look-up first:
     they are rare, and the look-up would cost every petition a round trip.
     """
@@ -108,7 +110,12 @@ def petition_submit(
     digest = request_digest(data)
     valid = validate_petition(data)
     new = petition_build(
-        valid, channel=channel, key=idempotency_key, digest=digest, extra_files=files or []
+        valid,
+        channel=channel,
+        key=idempotency_key,
+        digest=digest,
+        extra_files=files or [],
+        received_at=received_at,
     )
     try:
         with transaction.atomic():

@@ -50,7 +50,7 @@ def _detail(msg: Msg) -> ErrorDetail:
     return ErrorDetail(msg.zh, code=_MSG_CODE + msg.en)
 
 
-def _fail(msg: Msg) -> serializers.ValidationError:
+def field_failure(msg: Msg) -> serializers.ValidationError:
     return serializers.ValidationError([_detail(msg)])
 
 
@@ -63,13 +63,13 @@ class PersonInput(serializers.Serializer):
     def validate_phone(self, value: str) -> str:
         phone = v.normalize_phone(value)
         if phone and (msg := v.check_phone(phone)):
-            raise _fail(msg)
+            raise field_failure(msg)
         return phone
 
     def validate_id_number(self, value: str) -> str:
         number = v.normalize_id_number(value)
         if number and (msg := v.check_id_number(number)):
-            raise _fail(msg)
+            raise field_failure(msg)
         return number
 
 
@@ -116,15 +116,15 @@ class PetitionInput(serializers.Serializer):
     def validate_petition_type(self, value: str) -> PetitionType:
         ptype = petition_type_get(code=value.strip())
         if ptype is None:
-            raise _fail(m.PETITION_TYPE_UNKNOWN)
+            raise field_failure(m.PETITION_TYPE_UNKNOWN)
         return ptype
 
     def validate_region_code(self, value: str) -> Region:
         region = region_get(code=value)
         if region is None:
-            raise _fail(m.REGION_UNKNOWN)
+            raise field_failure(m.REGION_UNKNOWN)
         if not region.code.startswith(settings.XINFANG_PROVINCE):
-            raise _fail(m.REGION_OUTSIDE)
+            raise field_failure(m.REGION_OUTSIDE)
         return region
 
     def validate_category_code(self, value: str) -> Category | None:
@@ -132,7 +132,7 @@ class PetitionInput(serializers.Serializer):
             return None
         category = category_get(code=value.strip())
         if category is None:
-            raise _fail(m.CATEGORY_UNKNOWN)
+            raise field_failure(m.CATEGORY_UNKNOWN)
         return category
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -11,22 +10,18 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from xinfang.cases.models import Channel
-from xinfang.cases.services import UploadedFileData
 from xinfang.catalog.selectors import petition_type_list
 from xinfang.core import crypto
 from xinfang.core.errors import ApplicationError, FieldErrors, Msg
 from xinfang.core.http import client_key
 from xinfang.core.ratelimit import window_count, window_hit
+from xinfang.intake.forms import form_data, form_field_errors, form_files_checked
 from xinfang.intake.services import petition_submit
 from xinfang.intake.validation import (
     CONTENT_MAX,
     TITLE_MAX,
-    RawFile,
-    check_files,
-    validate_petition,
 )
 
-_PERSON_FIELDS = ("name", "phone", "id_number", "address")
 _RECEIPT_SESSION_KEY = "xinfang_receipt"
 _SUBMIT_WINDOW = 3600
 SUBMIT_THROTTLED = Msg(
@@ -50,36 +45,6 @@ def _submit_count(request: HttpRequest) -> None:
     window_hit(key=_submit_counter(request), window=_SUBMIT_WINDOW)
 
 
-def _form_data(post: Any) -> dict[str, Any]:
-    """The POSTed form in the API's shape, so one validator serves both channels."""
-    data: dict[str, Any] = {
-        key: post.get(key, "")
-        for key in (
-            "title",
-            "content",
-            "petition_type",
-            "region_code",
-            "category_code",
-            "accused_person",
-            "accused_unit",
-        )
-    }
-    data["anonymous"] = post.get("anonymous") == "on"
-    data["consent_publish"] = post.get("consent_publish") == "on"
-    if not data["anonymous"]:
-        data["petitioner"] = {key: post.get(key, "") for key in _PERSON_FIELDS}
-    return data
-
-
-def _field_errors(exc: FieldErrors) -> dict[str, list[str]]:
-    # "petitioner.phone" is shown under the form's "phone" input.
-    out: dict[str, list[str]] = {}
-    for key, msgs in exc.errors.items():
-        name = key.rsplit(".", 1)[-1]
-        out.setdefault("form" if name == "_" else name, []).extend(str(msg) for msg in msgs)
-    return out
-
-
 def _render_form(
     request: HttpRequest, *, errors: dict[str, list[str]] | None = None, status: int = 200
 ) -> HttpResponse:
@@ -94,28 +59,15 @@ def _render_form(
     return render(request, "intake/submit.html", context, status=status)
 
 
-def _checked_files(request: HttpRequest, data: dict[str, Any]) -> list[UploadedFileData]:
-    """The uploads, or FieldErrors listing file problems together with the form's own."""
-    raws = [RawFile(f.name or "file", f.read()) for f in request.FILES.getlist("attachments")]
-    try:
-        return check_files(raws)
-    except FieldErrors as file_errors:
-        try:
-            validate_petition(data)
-        except FieldErrors as form_errors:
-            raise FieldErrors({**form_errors.errors, **file_errors.errors}) from file_errors
-        raise
-
-
 @require_http_methods(["GET", "POST"])
 def submit(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _render_form(request)
     if _submit_throttled(request):
         return _render_form(request, errors={"form": [str(SUBMIT_THROTTLED)]}, status=429)
-    data = _form_data(request.POST)
+    data = form_data(request.POST)
     try:
-        files = _checked_files(request, data)
+        files = form_files_checked(request, data)
         receipt = petition_submit(
             channel=Channel.WEB,
             data=data,
@@ -124,7 +76,7 @@ def submit(request: HttpRequest) -> HttpResponse:
             idempotency_key=f"web:{request.POST.get('form_token', '')}"[:128] or None,
         )
     except FieldErrors as exc:
-        return _render_form(request, errors=_field_errors(exc), status=400)
+        return _render_form(request, errors=form_field_errors(exc), status=400)
     except ApplicationError as exc:
         return _render_form(request, errors={"form": [str(exc.message)]}, status=400)
     _submit_count(request)

@@ -14,10 +14,10 @@ from django.views.decorators.http import require_http_methods
 
 from xinfang.catalog.selectors import petition_type_list
 from xinfang.core.errors import ApplicationError, FieldErrors
-from xinfang.intake.validation import CONTENT_MAX, TITLE_MAX
 
 # The web form's own translation of POSTed fields and uploads: one form, two channels.
-from xinfang.intake.views import _checked_files, _field_errors, _form_data
+from xinfang.intake.forms import form_data, form_field_errors, form_files_checked
+from xinfang.intake.validation import CONTENT_MAX, TITLE_MAX
 from xinfang.wechat import protocol
 from xinfang.wechat.models import WechatAccount
 from xinfang.wechat.protocol import ProtocolError
@@ -109,9 +109,9 @@ def form(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "wechat/link_invalid.html", {"account": account}, status=403)
     if request.method == "GET":
         return _render_form(request, account, openid)
-    data = _form_data(request.POST)
+    data = form_data(request.POST)
     try:
-        files = _checked_files(request, data)
+        files = form_files_checked(request, data)
         receipt = h5_submit(
             account=account,
             openid=openid,
@@ -120,7 +120,7 @@ def form(request: HttpRequest, code: str) -> HttpResponse:
             form_token=request.POST.get("form_token", ""),
         )
     except FieldErrors as exc:
-        return _render_form(request, account, openid, errors=_field_errors(exc), status=400)
+        return _render_form(request, account, openid, errors=form_field_errors(exc), status=400)
     except ApplicationError as exc:
         errors = {"form": [str(exc.message)]}
         return _render_form(request, account, openid, errors=errors, status=400)
