@@ -44,11 +44,11 @@ lint: $(VENV)/.synced ## ruff lint + format check
 typecheck: $(VENV)/.synced ## mypy
 	$(VENV)/bin/mypy .
 
-test-browser-deps: ## Install Debian's chromium and a CJK font for the browser tests (needs root)
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
-	  echo "» installing chromium and a Chinese font from Debian"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
-	    || echo "!! could not install chromium: browser tests will be skipped"; \
+test-browser-deps: ## Install Debian's chromium, a CJK font and Dovecot (IMAP) for the tests (needs root)
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list :lang=zh 2>/dev/null | grep -q . || [ ! -x /usr/sbin/dovecot ]; then \
+	  echo "» installing chromium, a Chinese font and dovecot-imapd from Debian"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei dovecot-imapd >/dev/null) \
+	    || echo "!! could not install them: browser and IMAP tests will be skipped"; \
 	fi
 
 test-sqlite: $(VENV)/.synced

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
 from xinfang.cases.models import Case
 from xinfang.cases.selectors import case_get_for_user
+from xinfang.core.credentials import credential_digest
 from xinfang.grid.models import (
     GridEvent,
     GridSystem,
@@ -25,14 +25,10 @@ from xinfang.orgs.selectors import region_ancestors, staff_scope
 TASK_PAGE_MAX = 500
 
 
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def grid_system_by_token(*, token: str) -> GridSystem | None:
     return (
         GridSystem.objects.select_related("region")
-        .filter(token_hash=token_digest(token), is_active=True)
+        .filter(token_hash=credential_digest(token), is_active=True)
         .first()
     )
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from xinfang.cases.models import Attachment, Case, Channel, EventKind
 from xinfang.cases.services import UploadedFileData, case_event_append
 from xinfang.core import validators as v
+from xinfang.core.credentials import credential_new
 from xinfang.core.errors import ApplicationError, Conflict, FieldErrors, Msg
 from xinfang.grid import messages as m
 from xinfang.grid.models import (
@@ -36,7 +37,7 @@ from xinfang.grid.models import (
     VerificationPhoto,
     VerificationTask,
 )
-from xinfang.grid.selectors import proxy_agent_org, token_digest, workers_for_case
+from xinfang.grid.selectors import proxy_agent_org, workers_for_case
 from xinfang.intake import messages as intake_messages
 from xinfang.intake.services import Receipt, petition_submit, request_digest
 from xinfang.intake.validation import RawFile, check_file, check_files, validate_petition
@@ -66,8 +67,8 @@ class IssuedCredentials:
 
 
 def _new_token() -> tuple[str, str, str]:
-    token = "grid_" + secrets.token_urlsafe(32)
-    return token, token_digest(token), token[:12]
+    new = credential_new(prefix="grid_", hint_length=12)
+    return new.raw, new.digest, new.hint
 
 
 def grid_system_create(

@@ -40,6 +40,7 @@ from django.utils import timezone
 from xinfang.cases.models import Case, Channel
 from xinfang.catalog.models import Category
 from xinfang.core import validators as v
+from xinfang.core.credentials import credential_digest, credential_new
 from xinfang.core.errors import ApplicationError, Conflict, FieldErrors, Msg
 from xinfang.intake.services import petition_submit
 from xinfang.intake.validation import TITLE_MAX, TITLE_MIN
@@ -52,7 +53,6 @@ from xinfang.orgs.models import Org, Region
 from xinfang.orgs.selectors import region_get
 from xinfang.triage.gazetteer import locate
 
-KEY_BYTES = 32
 REPLAY_WINDOW = timedelta(hours=24)
 DESCRIPTION_MAX = 4000
 # Text parameters and their longest accepted length (description has its own message).
@@ -93,10 +93,6 @@ class IssuedKey:
     raw: str  # shown to the issuer once; only its digest is stored
 
 
-def _key_digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def api_key_issue(
     *,
     owner: str,
@@ -105,24 +101,24 @@ def api_key_issue(
     region: Region | None = None,
     returns_token: bool = False,
 ) -> IssuedKey:
-    raw = secrets.token_urlsafe(KEY_BYTES)
+    new = credential_new()
     key = ApiKey.objects.create(
         owner=owner,
         contact=contact,
         org=org,
         region=region,
-        prefix=raw[:8],
-        digest=_key_digest(raw),
+        prefix=new.hint,
+        digest=new.digest,
         returns_token=returns_token,
     )
-    return IssuedKey(api_key=key, raw=raw)
+    return IssuedKey(api_key=key, raw=new.raw)
 
 
 def api_key_authenticate(*, raw: str) -> ApiKey:
     """The active key `raw` is, or a 403 (missing and wrong keys alike)."""
     if not raw:
         raise e.Open311Error.one(403, e.API_KEY_MISSING, "api_key")
-    key = ApiKey.objects.filter(digest=_key_digest(raw), is_active=True).first()
+    key = ApiKey.objects.filter(digest=credential_digest(raw), is_active=True).first()
     if key is None:
         raise e.Open311Error.one(403, e.API_KEY_INVALID, "api_key")
     return key

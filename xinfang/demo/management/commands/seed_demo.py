@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from xinfang.cases.models import Case
 from xinfang.demo import units
+from xinfang.demo.channels import channels_create
 from xinfang.demo.services import board_publish, petitions_create, workflow_walk
 from xinfang.documents.services import template_defaults_install
 from xinfang.orgs.models import Region
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         rules = units.dispatch_rules_create()
         self.stdout.write(f"{rules} dispatch rules")
         accounts = units.accounts_create()
+        channel_lines = channels_create(progress=self.stdout.write)
         missing = wanted - Case.objects.count()
         if missing > 0:
             petitions_create(count=missing, progress=self.stdout.write)
@@ -43,3 +45,8 @@ class Command(BaseCommand):
         self.stdout.write(f"\nDemo accounts (password: {units.DEMO_PASSWORD})")
         for username, role, unit in accounts:
             self.stdout.write(f"  {username:<11} {role:<18} {unit}")
+        self.stdout.write("\nDemo channels (demo credentials, see docs/channels.md)")
+        for name, how in channel_lines:
+            self.stdout.write(f"  {name}")
+            for line in how.splitlines():
+                self.stdout.write(f"    {line}")

@@ -1,0 +1,124 @@
+"""The demo's channels: configured once, and the printed credentials work over HTTP."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from xinfang.cases.models import Case, Channel
+from xinfang.demo import channels, units
+from xinfang.grid.models import GridSystem, GridWorker
+from xinfang.mailbox.models import Mailbox
+from xinfang.open311.models import ApiKey
+from xinfang.orgs.models import User
+from xinfang.orgs.permissions import Role
+from xinfang.wechat.models import WechatAccount
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lines(db: Any) -> list[tuple[str, str]]:
+    """The demo's units and accounts, then its channels, created twice."""
+    call_command("regions_load", province="43", townships="4301", stdout=io.StringIO())
+    units.units_create(progress=lambda _: None)
+    units.accounts_create()
+    channels.channels_create(progress=lambda _: None)
+    return channels.channels_create(progress=lambda _: None)
+
+
+def _printed(lines: list[tuple[str, str]], value: str) -> str:
+    text = "\n".join(how for _, how in lines)
+    assert value in text
+    return value
+
+
+def test_a_second_run_creates_nothing_twice(lines: list[tuple[str, str]]) -> None:
+    assert WechatAccount.objects.get().code == "changsha"
+    assert sorted(Mailbox.objects.values_list("name", "owner_org__name")) == [
+        ("省长信箱", "湖南省人民政府"),
+        ("长沙市长信箱", "长沙市人民政府"),
+    ]
+    assert ApiKey.objects.count() == 1
+    assert GridSystem.objects.get().region.code == "430102"
+    assert sorted(GridWorker.objects.values_list("external_id", flat=True)) == ["W001", "W002"]
+    proxy = User.objects.get(username="proxy")
+    assert proxy.memberships.filter(role=Role.PROXY_AGENT).exists()
+    assert {name.split()[0] for name, _ in lines} >= {"WeChat", "Open311", "Grid", "Proxy"}
+
+
+def test_the_printed_open311_key_makes_one_petition(
+    lines: list[tuple[str, str]], client: Client
+) -> None:
+    from xinfang.open311.selectors import service_list
+
+    key = _printed(lines, channels.OPEN311_KEY)
+    code = _printed(lines, next(s.code for s in service_list() if s.group == "城乡建设"))
+    body = {
+        "api_key": key,
+        "service_code": code,
+        "address_string": "五一大道 1 号，芙蓉区，长沙市",
+        "description": "五一大道人行道路面塌陷，存在安全隐患，请尽快修复。",
+        "first_name": "明",
+        "last_name": "李",
+        "phone": "13907311234",
+    }
+    form = "application/x-www-form-urlencoded; charset=utf-8"
+    response = client.post("/open311/v2/requests.json", urlencode(body), content_type=form)
+    assert response.status_code == 201, response.content
+    case = Case.objects.get()
+    assert (case.channel, case.region.code) == (Channel.OPEN311, "430102")
+    assert response.json()[0]["service_request_id"]
+    wrong = client.post(
+        "/open311/v2/requests.json", urlencode({**body, "api_key": key + "x"}), content_type=form
+    )
+    assert wrong.status_code == 403
+    assert Case.objects.count() == 1
+
+
+def test_the_printed_grid_token_posts_an_event(
+    lines: list[tuple[str, str]], client: Client
+) -> None:
+    token = _printed(lines, channels.GRID_TOKEN)
+    event = {
+        "event_id": "EV-DEMO-1",
+        "grid_code": "430102001-01",
+        "reporter": {"id": "W001", "name": "张网格", "phone": "13807310001"},
+        "place": {"region_code": "430102", "address": "五一大道 100 号小区门口"},
+        "category": "市容环境",
+        "description": "小区门口垃圾堆放三天无人清运，居民反映强烈。",
+        "occurred_at": "2026-11-27T09:30:00+08:00",
+    }
+    response = client.post(
+        "/api/grid/v1/events",
+        event,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 201, response.content
+    assert Case.objects.get().channel == Channel.GRID
+    refused = client.post(
+        "/api/grid/v1/events",
+        event,
+        content_type="application/json",
+        headers={"Authorization": "Bearer grid_wrong"},
+    )
+    assert refused.status_code == 401
+
+
+def test_the_printed_wechat_url_check_answers(
+    lines: list[tuple[str, str]], client: Client
+) -> None:
+    text = "\n".join(how for _, how in lines)
+    url = next(w for w in text.split() if w.startswith('"http') and "echostr" in w).strip('"')
+    path = url.split("://", 1)[1].partition("/")[2]
+    response = client.get(f"/{path}")
+    assert response.status_code == 200
+    assert response.content == b"hello"
+    forged = client.get(f"/{path}".replace("nonce=demo", "nonce=other"))
+    assert forged.status_code == 403
