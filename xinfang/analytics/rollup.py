@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
@@ -67,12 +67,15 @@ def contributions(fact: CaseFact, sign: int = 1, into: Delta | None = None) -> D
 
 
 def expand(delta: Delta) -> Delta:
-    """Full-table day rows → the same sums in month rows and in the reduced tables. Done on
-    the summed delta, not per case: far fewer keys than cases × parts."""
+    """Full-table day sums → the rows kept: full table by month, the reduced tables by day
+    and by month. Done on the summed delta, not per case."""
     out: Delta = defaultdict(Counter)
     for (_table, _grain, day, org, region, cat, channel, ptype), counter in delta.items():
-        for grain, bucket in ((str(Grain.DAY), day), (str(Grain.MONTH), day.replace(day=1))):
-            out[("full", grain, bucket, org, region, cat, channel, ptype)].update(counter)
+        month = str(Grain.MONTH), day.replace(day=1)
+        # The full table is kept by month only: by day it would hold about one row per case
+        # and part (unit × category × channel × type is nearly unique per petition).
+        out[("full", *month, org, region, cat, channel, ptype)].update(counter)
+        for grain, bucket in ((str(Grain.DAY), day), month):
             out[("area", grain, bucket, 0, region, cat, channel, ptype)].update(counter)
             out[("unit", grain, bucket, org, region, 0, "", "")].update(counter)
     return out
@@ -107,15 +110,6 @@ def rollup_apply(delta: Delta) -> None:
                 model._default_manager.create(**fields, **changes)
         except IntegrityError:  # created meanwhile by another writer: add to it instead
             model._default_manager.filter(**fields).update(**increments)
-
-
-def _bulk_insert(delta: Delta) -> None:
-    rows: dict[type[RollupSums], list[RollupSums]] = defaultdict(list)
-    for key, counter in delta.items():
-        model, fields = _key_fields(key)
-        rows[model].append(model(**fields, **{c: n for c, n in counter.items() if n}))
-    for model, objs in rows.items():
-        model._default_manager.bulk_create(objs, batch_size=2000)
 
 
 def _exclusions(case_ids: Sequence[int]) -> dict[int, list[Exclusion]]:
@@ -210,6 +204,56 @@ def rollup_refresh(*, now: datetime | None = None) -> int:
     return done
 
 
+def _bucket_sql(column: str, grain: str) -> str:
+    if grain == Grain.DAY:
+        return column
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('month', {column}) AS date)"
+    return f"date({column}, 'start of month')"
+
+
+# The dimensions each rollup table keeps ("org" is the part's own unit column, PART_ORG).
+TABLE_DIMS = {
+    "full": ("org", "region", "category_id", "channel", "petition_type"),
+    "area": ("region", "category_id", "channel", "petition_type"),
+    "unit": ("org", "region"),
+}
+TABLE_GRAINS = {"full": (Grain.MONTH,), "area": (Grain.DAY, Grain.MONTH),
+                "unit": (Grain.DAY, Grain.MONTH)}  # fmt: skip
+
+
+def _rollup_sql(table: str, grain: str) -> str:
+    """INSERT … SELECT summing every fact part into one rollup table and grain, in the
+    database: a rebuild holds no per-key state in Python however many petitions there are."""
+    model, dims = TABLES[table], TABLE_DIMS[table]
+    out_dims = ["org_id" if d == "org" else d for d in dims]
+    columns = [f"{p}_{x}" for p in PARTS for x in ("num", "den")]
+    selects = []
+    for part in PARTS:
+        fields = [f"{_bucket_sql(part + '_day', grain)} AS bucket"]
+        fields += [f"{PART_ORG.get(part, 'org_id')} AS org_id" if d == "org" else d for d in dims]
+        for c in columns:
+            value = {f"{part}_num": f"{part}_num", f"{part}_den": "1"}.get(c, "0")
+            fields.append(f"{value} AS {c}")
+        fact_table = CaseFact._meta.db_table
+        where = f"{part}_day IS NOT NULL"
+        selects.append(f"SELECT {', '.join(fields)} FROM {fact_table} WHERE {where}")  # noqa: S608
+    # Every identifier comes from model metadata and PARTS, and the grain from Grain: no input.
+    sums = ", ".join(f"SUM({c})" for c in columns)
+    group = ", ".join(["bucket", *out_dims])
+    head = f"INSERT INTO {model._meta.db_table} (grain, bucket, {', '.join(out_dims)}, "
+    body = f"{', '.join(columns)}) SELECT '{grain}', {group}, {sums} FROM ("  # noqa: S608
+    return head + body + " UNION ALL ".join(selects) + f") u GROUP BY {group}"
+
+
+def rollups_from_facts() -> None:
+    """Fill the (emptied) rollup tables from the fact table."""
+    with connection.cursor() as cursor:
+        for table, grains in TABLE_GRAINS.items():
+            for grain in grains:
+                cursor.execute(_rollup_sql(table, str(grain)))
+
+
 def rollup_rebuild(
     *, now: datetime | None = None, progress: Callable[[int, int], None] | None = None
 ) -> int:
@@ -223,7 +267,6 @@ def rollup_rebuild(
         top = CaseEvent.objects.aggregate(m=Max("pk"))["m"] or 0
         total = Case.objects.count()
         tops = CategoryTops()
-        delta: Delta = defaultdict(Counter)
         done = 0
         with transaction.atomic():
             CaseFact.objects.all().delete()
@@ -233,12 +276,10 @@ def rollup_rebuild(
             for batch in _chunks(ids, 2000):
                 facts = facts_compute(batch, now, tops)
                 CaseFact.objects.bulk_create(facts, batch_size=1000)
-                for fact in facts:
-                    contributions(fact, into=delta)
                 done += len(facts)
                 if progress:
                     progress(done, total)
-            _bulk_insert(expand(delta))
+            rollups_from_facts()
     except BaseException:
         _release(state)
         raise

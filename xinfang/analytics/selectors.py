@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, cast
+from typing import Any
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
 from xinfang.analytics.kpis import KPI_IDS, KPIS, kpi_rate, satisfaction_variant
@@ -186,9 +186,66 @@ def rollup_model(s: Slice, by: str = "") -> type[RollupSums]:
     return KpiRollup if needs_detail else UnitRollup
 
 
-def _rollups(period: Period, s: Slice, by: str = "", *, q: Q | None = None) -> QuerySet[Any]:
+def month_aligned(period: Period) -> bool:
+    return period.start.day == 1 and period.end.day == 1
+
+
+def _fact_expr(by: str, s: Slice, part: str) -> Any:
+    if by == "unit":
+        return F(PART_ORG.get(part, "org_id"))
+    if by == "month":
+        return F(f"{part}_day")
+    return _group_expr(by, s)[1]
+
+
+def _fact_rows(
+    period: Period, s: Slice, by: str, grain: str, parts: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The same sums as the rollups give, read from the facts: for a unit crossed with a
+    category, channel or type over days rather than whole months (the full rollup table is
+    kept by month only). Bounded by the slice's filters, one query per part."""
+    rows: list[dict[str, Any]] = []
+    for part in parts:
+        day = f"{part}_day"
+        qs = CaseFact.objects.filter(
+            Q(**{f"{day}__gte": period.start, f"{day}__lt": period.end})
+            & slice_q(s, org_field=PART_ORG.get(part, "org_id"))
+        )
+        group = []
+        if by:
+            qs, group = qs.annotate(key_=_fact_expr(by, s, part)), ["key_"]
+        if grain:
+            qs, group = qs.annotate(bucket=F(day)), [*group, "bucket"]
+        agg = {f"{part}_num": Sum(f"{part}_num"), f"{part}_den": Count("pk")}
+        if group:
+            rows += [dict(r) for r in qs.values(*group).annotate(**agg).order_by()]
+        else:
+            rows.append(qs.aggregate(**agg))
+    return rows
+
+
+def _sum_rows(period: Period, s: Slice, by: str = "", grain: str = "") -> list[dict[str, Any]]:
+    """Summed rollup columns for the period and slice, grouped by `by` (as "key_") and, for
+    series, by bucket; `grain` "" (no buckets), "month", or "day" (day rows)."""
     model = rollup_model(s, by)
-    return model._default_manager.filter((period_q(period) if q is None else q) & slice_q(s))
+    parts = ("vol",) if grain else PARTS
+    columns = [f"{p}_{x}" for p in parts for x in ("num", "den")]
+    if model is KpiRollup and (grain in ("day", "week") or not month_aligned(period)):
+        return _fact_rows(period, s, by, "day" if grain else "", parts)
+    if grain in ("day", "week"):
+        q = Q(grain=Grain.DAY, bucket__gte=period.start, bucket__lt=period.end)
+    else:
+        q = period_q(period)
+    qs = model._default_manager.filter(q & slice_q(s))
+    group = []
+    if by:
+        qs, group = qs.annotate(key_=_group_expr(by, s)[1]), ["key_"]
+    if grain:
+        group.append("bucket")
+    sums = {c: Sum(c) for c in columns}
+    if not group:
+        return [qs.aggregate(**sums)]
+    return [dict(r) for r in qs.values(*group).annotate(**sums).order_by()]
 
 
 def _values(sums: Mapping[str, Any], variant: str | None = None) -> dict[str, KpiValue]:
@@ -209,7 +266,10 @@ def kpi_summary(*, period: Period, slice: Slice, variant: str | None = None) -> 
     """Every available KPI (KPI_IDS) over the period and slice, plus two plain counts:
     "VOL" (petitions received: num = count, den = 0) and "DSP" (den = petitions dispatched,
     num = of which by 交办). `variant` overrides the K-7 variant."""
-    sums = _rollups(period, slice).aggregate(**{c: Sum(c) for c in SUM_COLUMNS})
+    sums: dict[str, int] = defaultdict(int)
+    for row in _sum_rows(period, slice):
+        for c in SUM_COLUMNS:
+            sums[c] += int(row.get(c) or 0)
     values = _values(sums, variant)
     values["VOL"] = KpiValue("VOL", int(sums["vol_num"] or 0), 0, None)
     values["DSP"] = KpiValue("DSP", int(sums["dsp_num"] or 0), int(sums["dsp_den"] or 0), None)
@@ -246,20 +306,12 @@ def kpi_breakdown(
     petition type or month; rows by volume, largest first (months in order)."""
     if by not in BREAKDOWN_BY:
         raise ValueError(f"by must be one of {BREAKDOWN_BY}")
-    _name, expr = _group_expr(by, slice)
-    rows = (
-        _rollups(period, slice, by)
-        .annotate(key_=expr)
-        .values("key_")
-        .annotate(**{c: Sum(c) for c in SUM_COLUMNS})
-        .order_by()
-    )
     merged: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in cast(Iterable[dict[str, Any]], rows):
+    for row in _sum_rows(period, slice, by):
         key = row["key_"]
         key = key.strftime("%Y-%m") if by == "month" else str(key if key is not None else "")
         for c in SUM_COLUMNS:
-            merged[key][c] += int(row[c] or 0)
+            merged[key][c] += int(row.get(c) or 0)
     labels = breakdown_labels(by, merged.keys())
     out = [
         BreakdownRow(key, labels.get(key, key), sums["vol_num"], _values(sums, variant))
@@ -307,17 +359,12 @@ def volume_series(
     region one level down, category id, type code, unit id, or "" for "total")."""
     if by not in SERIES_BY or grain not in GRAINS:
         raise ValueError(f"by in {SERIES_BY}, grain in {GRAINS}")
-    days = Q(grain=Grain.DAY, bucket__gte=period.start, bucket__lt=period.end)
-    qs = _rollups(period, slice, "" if by == "total" else by, q=None if grain == "month" else days)
-    if by == "total":
-        rows = qs.values("bucket").annotate(n=Sum("vol_num")).order_by()
-        keyed = ((r["bucket"], "", r["n"]) for r in rows)
-    else:
-        _name, expr = _group_expr(by, slice)
-        rows = qs.annotate(key_=expr).values("bucket", "key_").annotate(n=Sum("vol_num")).order_by()
-        keyed = (
-            (r["bucket"], str(r["key_"] if r["key_"] is not None else ""), r["n"]) for r in rows
-        )
+    rows = _sum_rows(period, slice, "" if by == "total" else by, grain)
+    keyed = (
+        (r["bucket"], "" if by == "total" else str(r["key_"] if r["key_"] is not None else ""),
+         r["vol_num"])
+        for r in rows
+    )  # fmt: skip
     counts: dict[tuple[date, str], int] = defaultdict(int)
     for bucket, key, n in keyed:
         counts[(_bucket_of(bucket, grain), key)] += int(n or 0)

@@ -207,6 +207,12 @@ def cases(request: HttpRequest) -> HttpResponse:
         form.add_error("kpi", str(UNKNOWN_KPI))
         return render(request, "analytics/cases.html", {"form": form}, status=400)
     readable, total = _behind(request, form, view)
+    fmt = request.GET.get("format", "")
+    if fmt in exports.FORMATS:  # the readable cases as a file (numbers, dates, units only)
+        table = exports.case_list_table(readable, title=_kind_label(kpi))
+        return exports.table_response(
+            table, fmt, f"analytics-cases-{kpi}-{form.cleaned_data['part']}"
+        )
     ids = Paginator(readable.values_list("pk", flat=True), PAGE_SIZE).get_page(
         request.GET.get("page")
     )

@@ -22,9 +22,8 @@ from xinfang.mailbox.models import Mailbox
 from xinfang.open311.models import ApiKey
 from xinfang.open311.selectors import service_list
 from xinfang.open311.services import api_key_issue
-from xinfang.orgs.models import Org
+from xinfang.orgs.models import Org, Region
 from xinfang.orgs.selectors import region_get
-from xinfang.orgs.models import Region
 from xinfang.wechat.models import WechatAccount
 
 Lines = list[tuple[str, str]]
@@ -32,8 +31,8 @@ Lines = list[tuple[str, str]]
 # WeChat: plain-mode signatures need only the token, so the printed URL check is ready to run.
 WECHAT_CODE = "changsha"
 WECHAT_APPID = "wxdemo0000changsha"
-WECHAT_SECRET = "DEMO-not-a-real-app-secret"  # noqa: S105  # published demo value
-WECHAT_TOKEN = "xinfang-demo-token"  # noqa: S105  # published demo value
+WECHAT_SECRET = "DEMO-not-a-real-app-secret"  # published demo value
+WECHAT_TOKEN = "xinfang-demo-token"  # published demo value
 WECHAT_AES_KEY = "DemoOnlyXinfangEncodingAESKeyNotForRealUse0"  # 43 characters, as WeChat's
 WECHAT_CHECK = ("1767225600", "demo")  # timestamp, nonce of the printed URL check
 
@@ -49,7 +48,7 @@ OPEN311_OWNER = "长沙市12345（演示 demo）"
 
 GRID_CODE = "furong-grid"
 GRID_REGION = "430102"  # 芙蓉区
-GRID_TOKEN = "grid_demo-furong-token"  # noqa: S105  # published demo value
+GRID_TOKEN = "grid_demo-furong-token"  # published demo value
 GRID_WORKERS = [
     WorkerData("W001", "张网格", "430102001-01", GRID_REGION, "13807310001"),
     WorkerData("W002", "李网格", "430102002-03", GRID_REGION, "13807310002"),
@@ -110,7 +109,9 @@ def _grid_create() -> GridSystem:
     system = GridSystem.objects.filter(code=GRID_CODE).first()
     if system is None:
         region = Region.objects.get(code=GRID_REGION)
-        system = grid_system_create(code=GRID_CODE, name="芙蓉区网格化服务管理平台（演示）", region=region).system
+        system = grid_system_create(
+            code=GRID_CODE, name="芙蓉区网格化服务管理平台（演示）", region=region
+        ).system
         system.token_hash = credential_digest(GRID_TOKEN)
         system.token_hint = GRID_TOKEN[: len(system.token_hint)]
         system.save(update_fields=["token_hash", "token_hint"])
@@ -126,8 +127,16 @@ def channels_create(progress: Callable[[str], None]) -> Lines:
     boxes = _mailboxes_create()
     _open311_key_create()
     system = _grid_create()
-    progress(f"channels: WeChat {account.code}, {len(boxes)} mailboxes, Open311 key, grid {system.code}")
-    return _wechat_lines(account) + _mail_lines(boxes) + _open311_lines() + _grid_lines() + _other_lines()
+    progress(
+        f"channels: WeChat {account.code}, {len(boxes)} mailboxes, Open311 key, grid {system.code}"
+    )
+    return (
+        _wechat_lines(account)
+        + _mail_lines(boxes)
+        + _open311_lines()
+        + _grid_lines()
+        + _other_lines()
+    )
 
 
 def _site() -> str:
@@ -156,7 +165,8 @@ def _mail_lines(boxes: list[Mailbox]) -> Lines:
             ", ".join(f"{b.name} <{b.address}>" for b in boxes) + "\n"
             "bin/run starts the receiver (else: python manage.py mailbox_smtpd --port 8025), then\n"
             f"swaks --server 127.0.0.1:8025 --to {first} --from citizen@example.com "
-            '--header "Subject: 道路破损" --body "五一大道人行道破损，请修复。联系电话：13907311234"\n'
+            '--header "Subject: 道路破损" '
+            '--body "五一大道人行道破损，请修复。联系电话：13907311234"\n'
             "python -c \"import smtplib; smtplib.SMTP('127.0.0.1', 8025).sendmail("
             f"'citizen@example.com', ['{first}'], "
             "'Subject: road\\n\\nRoad broken on Wuyi Avenue, please fix.')\"",

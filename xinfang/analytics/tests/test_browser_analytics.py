@@ -102,8 +102,8 @@ def test_the_province_dashboard_draws_and_drills_down(live_server: Any, tmp_path
             expect(page.get_by_role("heading", level=1)).to_have_text("湖南省 · 省级统计")
 
             # The period picker: the year 2025.
-            page.get_by_label("统计周期", exact=True).select_option("year")
-            page.get_by_label("年份", exact=True).fill("2025")
+            page.locator("#id_period").select_option("year")
+            page.locator("#id_year").fill("2025")
             page.get_by_role("button", name="查看").click()
             page.wait_for_url(re.compile(r"year=2025"))
             for chart in ("volume", "category", "area"):

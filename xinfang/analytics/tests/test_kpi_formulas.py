@@ -219,3 +219,20 @@ def test_kpi_rollups_move_only_when_refreshed(kw: KpiWorld) -> None:
     assert kpi_summary(period=YEAR, slice=Slice())["VOL"].num == 1
     rollup_refresh(now=NOW)
     assert kpi_summary(period=YEAR, slice=Slice())["VOL"].num == 10
+
+
+def test_unit_crossed_with_a_channel_reads_month_rows_or_facts(refreshed: KpiWorld) -> None:
+    housing = refreshed.w.housing.pk
+    by_channel = Slice(org_id=housing, channel="api")
+    # Whole months: the full rollup table (by month). Housing: K-2 5 of 6 (B late).
+    assert nd(kpi_summary(period=YEAR, slice=by_channel)["K2"]) == (5, 6)
+    # Days: the same sums from the facts. 10-03 … 10-04: B (late), D and E (on time).
+    odd = Period(date(2025, 10, 3), date(2025, 10, 5))
+    assert nd(kpi_summary(period=odd, slice=by_channel)["K2"]) == (2, 3)
+    rows = kpi_breakdown(period=odd, slice=Slice(channel="api"), by="unit")
+    assert [(r.key, nd(r.kpis["K2"])) for r in rows if r.kpis["K2"].den] == [
+        (str(housing), (2, 3))
+    ]
+    # Volume by unit and day: 08-01 housing A B C G H (F is credited to transport, its lead).
+    series = volume_series(period=YEAR, slice=Slice(channel="api"), by="unit", grain="day")
+    assert (date(2025, 8, 1), str(housing), 5) in [(p.bucket, p.key, p.count) for p in series]
