@@ -189,7 +189,10 @@ class Case(models.Model):
         verbose_name=_("被反映单位（机构）"),
     )
 
-    idempotency_key = models.CharField(max_length=128, null=True, blank=True, unique=True)
+    # Unique per channel (constraint below): each channel builds its keys from its own deliveries
+    # (wechat:<appid>:<MsgId>, 12345:<工单编号> …), and a key sent to the public API must never
+    # claim another channel's delivery.
+    idempotency_key = models.CharField(max_length=128, null=True, blank=True)
     request_digest = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -213,6 +216,9 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=Q(petitioner_count__gte=1) & Q(involved_count__gte=1),
                 name="case_counts_positive",
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "idempotency_key"], name="case_idempotency_per_channel"
             ),
         ]
 

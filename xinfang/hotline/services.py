@@ -111,9 +111,9 @@ def _known(parsed: Sequence[ParsedRow], report: ImportReport) -> set[str]:
     petitions coming back from an export (their item number). One imported before with
     different content is an error: intake would refuse it, and the file should say so first."""
     digests = dict(
-        Case.objects.filter(idempotency_key__in={p.key for p in parsed}).values_list(
-            "idempotency_key", "request_digest"
-        )
+        Case.objects.filter(
+            channel=Channel.HOTLINE, idempotency_key__in={p.key for p in parsed}
+        ).values_list("idempotency_key", "request_digest")
     )
     numbers = {p.number for p in parsed}
     own = set(Case.objects.filter(item_number__in=numbers).values_list("item_number", flat=True))

@@ -18,6 +18,7 @@ from xinfang.core.errors import ApplicationError, Conflict, FieldErrors
 from xinfang.intake import messages as m
 from xinfang.intake.validation import ValidPetition, validate_petition
 from xinfang.notify.contacts import Contact, contacts_record
+from xinfang.orgs.models import Org
 from xinfang.orgs.selectors import bureau_for_region
 from xinfang.triage.tasks import case_triage_task
 
@@ -41,8 +42,8 @@ def _check_key(key: str | None) -> None:
         raise FieldErrors({"Idempotency-Key": [m.IDEMPOTENCY_KEY]})
 
 
-def _replay(key: str, digest: str) -> Receipt | None:
-    existing = Case.objects.filter(idempotency_key=key).first()
+def _replay(channel: str, key: str, digest: str) -> Receipt | None:
+    existing = Case.objects.filter(channel=channel, idempotency_key=key).first()
     if existing is None:
         return None
     if existing.request_digest and existing.request_digest != digest:
@@ -59,9 +60,11 @@ def petition_build(
     extra_files: Sequence[UploadedFileData] = (),
     received_at: datetime | None = None,
     extra: dict[str, Any] | None = None,
+    register_org: Org | None = None,
 ) -> NewCase:
-    """A validated petition, addressed to the petition bureau of its region, ready to store."""
-    register_org = bureau_for_region(region=valid.region)
+    """A validated petition, addressed to `register_org` or else the petition bureau of its
+    region, ready to store."""
+    register_org = register_org or bureau_for_region(region=valid.region)
     if register_org is None:
         raise ApplicationError(m.NO_RECEIVER, code="no_receiver")
     return NewCase(
@@ -95,6 +98,7 @@ def petition_submit(
     files: list[UploadedFileData] | None = None,
     contacts: Sequence[Contact] = (),
     received_at: datetime | None = None,
+    register_org: Org | None = None,
 ) -> Receipt:
     """Accept a petition from any channel, exactly once per idempotency key.
 
@@ -102,7 +106,8 @@ def petition_submit(
     the stored petition (created=False); the same key with a different body is a conflict.
     `contacts` are the addresses the channel answers on (mail sender, WeChat openid), stored
     in the same transaction. `received_at` is when another system received it (a 12345 call
-    imported later): its clocks run from then, not from the import.
+    imported later): its clocks run from then, not from the import. `register_org` is the
+    bureau a channel belongs to (a leader mailbox's owner), instead of the region's bureau.
     Repeats are found by the unique constraint on insert rather than by a look-up first:
     they are rare, and the look-up would cost every petition a round trip.
     """
@@ -116,6 +121,7 @@ def petition_submit(
         digest=digest,
         extra_files=files or [],
         received_at=received_at,
+        register_org=register_org,
     )
     try:
         with transaction.atomic():
@@ -126,7 +132,7 @@ def petition_submit(
             case_triage_task.enqueue(case_id=case.pk)
     except IntegrityError:
         # The key was used before (or by a concurrent request): answer with that petition.
-        if idempotency_key and (replay := _replay(idempotency_key, digest)):
+        if idempotency_key and (replay := _replay(channel, idempotency_key, digest)):
             return replay
         raise
     return Receipt(case=case, created=True, secret=secret)

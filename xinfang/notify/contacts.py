@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from xinfang.cases.models import Case
 from xinfang.core.crypto import blind_index
-from xinfang.notify.models import ContactPoint, ContactRole
+from xinfang.core.validators import normalize_phone
+from xinfang.notify.models import ContactPoint, ContactRole, Medium
 
 CONTACT_INDEX_CONTEXT = "contact.address"
 
@@ -17,6 +18,11 @@ class Contact:
     medium: str  # notify.models.Medium
     address: str
     role: str = ContactRole.PETITIONER
+
+
+def contact_phone(raw: str, *, role: str = ContactRole.PETITIONER) -> Contact:
+    """An SMS contact point for a phone number as typed (spaces, +86 … normalised)."""
+    return Contact(Medium.SMS, normalize_phone(raw), role)
 
 
 def contact_index(*, medium: str, address: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import smtplib
+import socket
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,25 +13,36 @@ from django.core.management import call_command
 from django.test import Client
 
 from xinfang.cases.models import Case, Channel
+from xinfang.core.tests.browser import (
+    reference_data,  # noqa: F401
+    restore_reference_data,  # noqa: F401
+)
 from xinfang.demo import channels, units
 from xinfang.grid.models import GridSystem, GridWorker
-from xinfang.mailbox.models import Mailbox
+from xinfang.mailbox.models import Mailbox, MailboxMessage
+from xinfang.mailbox.smtp import smtp_controller
 from xinfang.open311.models import ApiKey
-from xinfang.orgs.models import User
+from xinfang.open311.selectors import service_list
+from xinfang.orgs.models import Region, User
 from xinfang.orgs.permissions import Role
 from xinfang.wechat.models import WechatAccount
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def lines(db: Any) -> list[tuple[str, str]]:
+def _demo() -> list[tuple[str, str]]:
     """The demo's units and accounts, then its channels, created twice."""
-    call_command("regions_load", province="43", stdout=io.StringIO())  # no townships: faster
+    if not Region.objects.exists():  # as seed_demo does
+        call_command("regions_load", province="43", stdout=io.StringIO())
     units.units_create(progress=lambda _: None)
     units.accounts_create()
     channels.channels_create(progress=lambda _: None)
     return channels.channels_create(progress=lambda _: None)
+
+
+@pytest.fixture
+def lines(db: Any) -> list[tuple[str, str]]:
+    return _demo()
 
 
 def _printed(lines: list[tuple[str, str]], value: str) -> str:
@@ -55,8 +68,6 @@ def test_a_second_run_creates_nothing_twice(lines: list[tuple[str, str]]) -> Non
 def test_the_printed_open311_key_makes_one_petition(
     lines: list[tuple[str, str]], client: Client
 ) -> None:
-    from xinfang.open311.selectors import service_list
-
     key = _printed(lines, channels.OPEN311_KEY)
     code = _printed(lines, next(s.code for s in service_list() if s.group == "城乡建设"))
     body = {
@@ -120,3 +131,29 @@ def test_the_printed_wechat_url_check_answers(lines: list[tuple[str, str]], clie
     assert response.content == b"hello"
     forged = client.get(f"/{path}".replace("nonce=demo", "nonce=other"))
     assert forged.status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)  # the receiver writes from its own thread
+def test_mail_to_the_printed_mailbox_is_one_petition(reference_data: None) -> None:  # noqa: F811
+    text = "\n".join(how for _, how in _demo())
+    address = _printed(text_lines(text), "shengzhang@xinfang.localhost")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    controller = smtp_controller(host="127.0.0.1", port=port)
+    controller.start()
+    try:
+        # The printed smtplib example, on this test's port.
+        body = "Subject: road\n\nRoad broken on Wuyi Avenue, please fix."
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            smtp.sendmail("citizen@example.com", [address], body)
+    finally:
+        controller.stop()
+    message = MailboxMessage.objects.select_related("case", "owner_org").get()
+    assert message.case.channel == Channel.MAILBOX
+    assert message.owner_org.name == "湖南省人民政府"
+    assert message.case.region.code == "430000"
+
+
+def text_lines(text: str) -> list[tuple[str, str]]:
+    return [("", text)]
