@@ -395,5 +395,5 @@ XINFANG_NOTIFY_DELIVER_ON_COMMIT = env_bool("XINFANG_NOTIFY_DELIVER_ON_COMMIT", 
 # WeChat official accounts (xinfang.wechat): the API base (tests point it at a local stand-in)
 # and how long the link to the pre-filled H5 form stays valid.
 XINFANG_WECHAT_API_BASE = env_str("XINFANG_WECHAT_API_BASE", "https://api.weixin.qq.com/cgi-bin/")
-XINFANG_WECHAT_LINK_MAX_AGE = env_int("XINFANG_WECHAT_LINK_MAX_AGE", 24 * 3600)
+XINFANG_WECHAT_LINK_MAX_AGE = env_int("XINFANG_WECHAT_LINK_MAX_AGE", 2 * 3600)
 XINFANG_WECHAT_API_TIMEOUT = env_int("XINFANG_WECHAT_API_TIMEOUT", 4)

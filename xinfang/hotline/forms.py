@@ -16,7 +16,7 @@ from xinfang.cases.models import Case
 from xinfang.catalog.models import Category
 from xinfang.catalog.selectors import petition_type_list
 from xinfang.hotline.models import Disposition
-from xinfang.hotline.rows import derived_title
+from xinfang.intake.text import title_derive
 from xinfang.orgs.models import Org, Region
 from xinfang.orgs.permissions import Perm
 from xinfang.orgs.selectors import StaffScope, bureau_for_region, region_get
@@ -24,6 +24,9 @@ from xinfang.workbench.forms import OrgField, nearby_orgs
 
 ANSWER_MAX = 2000
 NOTE_MAX = 2000
+# Before the first line of a call saved without a title, when that line alone is too short to be
+# one (stored data, so not translated).
+CALL_TITLE = "热线来电"
 
 
 def agent_regions(scope: StaffScope, province: str) -> QuerySet[Region]:
@@ -159,7 +162,7 @@ class CallForm(forms.Form):
 
         content = get("content")
         data: dict[str, Any] = {
-            "title": get("title") or derived_title(content),
+            "title": title_derive(subject=get("title"), body=content, fallback=CALL_TITLE),
             "content": content,
             "petition_type": get("petition_type"),
             "region_code": get("region_code"),

@@ -101,7 +101,6 @@ class ColumnMapping:
     anonymous_names: tuple[str, ...] = ("匿名", "不愿透露")
     encoding: str = ""  # CSV: "" = detect (UTF-8 with or without BOM, else GB18030 ⊇ GBK)
     sheet: str = ""  # XLSX: "" = the first sheet
-    key_prefix: str = "12345"
 
     def header(self, target: Target) -> str:
         names = self.columns.get(target, ())
@@ -148,7 +147,9 @@ def _columns(base: ColumnMapping, value: Any) -> dict[Target, tuple[str, ...]]:
     return columns
 
 
-_SCALARS = ("default_demand_type", "default_region", "encoding", "sheet", "key_prefix")
+# No "key_prefix": an order's idempotency key is always `12345:<工单编号>`, else importing a
+# file again under another prefix would make every order a second petition.
+_SCALARS = ("default_demand_type", "default_region", "encoding", "sheet")
 _TUPLES = ("date_formats", "anonymous_names")
 _MAPS = ("demand_types", "regions", "categories")
 
@@ -195,8 +196,6 @@ def _check(mapping: ColumnMapping) -> None:
         except LookupError as exc:
             msg = (f"未知编码 {mapping.encoding}", f"unknown encoding {mapping.encoding}")
             raise _bad(*msg) from exc
-    if not mapping.key_prefix.isascii() or not mapping.key_prefix.isprintable():
-        raise _bad("key_prefix 只能用 ASCII 字符", "key_prefix must be printable ASCII")
 
 
 def mapping_load(source: str | Path | bytes | None) -> ColumnMapping:

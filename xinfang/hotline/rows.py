@@ -8,8 +8,6 @@ back as a row that `row_parse` reads to the same data: export → import round-t
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,12 +24,15 @@ from xinfang.core.errors import FieldErrors, Msg
 from xinfang.hotline.mapping import EXPORT_DATE_FORMAT, REQUIRED, ColumnMapping, Target
 from xinfang.hotline.selectors import category_resolve, region_name_unique, region_resolve
 from xinfang.hotline.tabular import cell_text
-from xinfang.intake.validation import TITLE_MAX, validate_petition
+from xinfang.intake.text import delivery_key, title_derive
+from xinfang.intake.validation import validate_petition
 from xinfang.orgs.models import Region
 from xinfang.orgs.selectors import bureau_for_region
 
-_KEY_RE = re.compile(r"^[\x21-\x7e]{1,128}$")
-DERIVED_TITLE_LENGTH = 30
+# The 12345 system's name: the channel part of an imported order's idempotency key
+# (`12345:<工单编号>`) and the start of a title made for an order without one.
+HOTLINE_NAME = "12345"
+CALL = "来电"
 
 MISSING_COLUMN = Msg("缺少必需列", "Required column missing")
 REQUIRED_VALUE = Msg("不能为空", "Must not be empty")
@@ -93,15 +94,6 @@ def columns_resolve(
     required = [*REQUIRED, *([] if mapping.default_region else [Target.REGION])]
     errors = [RowError(1, mapping.header(t), MISSING_COLUMN) for t in required if t not in index]
     return Columns(index, names), errors
-
-
-def work_order_key(mapping: ColumnMapping, number: str) -> str:
-    """`12345:<工单编号>`; a number that is not short printable ASCII is hashed instead."""
-    key = f"{mapping.key_prefix}:{number}"
-    if _KEY_RE.match(key):
-        return key
-    digest = hashlib.sha256(number.encode()).hexdigest()[:40]
-    return f"{mapping.key_prefix}:sha256:{digest}"
 
 
 def parse_time(value: Any, formats: Sequence[str]) -> datetime | None:
@@ -212,9 +204,12 @@ def _category(row: _Row, cache: dict[str, Any]) -> str:
     return category.code if isinstance(category, Category) else ""
 
 
-def derived_title(content: str) -> str:
-    first_line = content.strip().splitlines()[0] if content.strip() else ""
-    return first_line[: min(DERIVED_TITLE_LENGTH, TITLE_MAX)]
+def _title(row: _Row, content: str, demand_name: str) -> str:
+    """The order's title, or one made from its content: never too short for intake, so a
+    call that opens with "您好" is not refused for want of a title."""
+    known = demand_name in row.mapping.demand_types
+    fallback = f"{HOTLINE_NAME}{demand_name if known else CALL}"
+    return title_derive(subject=row.text(Target.TITLE), body=content, fallback=fallback)
 
 
 def _data(
@@ -225,7 +220,7 @@ def _data(
     name, phone = row.text(Target.CALLER_NAME), v.normalize_phone(row.text(Target.CALLER_PHONE))
     anonymous = not phone and (not name or name in row.mapping.anonymous_names)
     data: dict[str, Any] = {
-        "title": row.text(Target.TITLE) or derived_title(content),
+        "title": _title(row, content, demand_name),
         "content": content,
         "petition_type": type_code,
         "region_code": _region(row, regions),
@@ -275,7 +270,7 @@ def row_parse(
     return ParsedRow(
         row=number,
         number=work_order,
-        key=work_order_key(mapping, work_order),
+        key=delivery_key(HOTLINE_NAME, work_order),
         data=data,
         called_at=called_at,
         demand_type=demand_name,

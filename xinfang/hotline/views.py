@@ -13,7 +13,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xinfang.cases.models import Case
 from xinfang.clock.engine import TZ
@@ -151,11 +151,13 @@ def entry(request: HttpRequest) -> HttpResponse:
     return redirect("hotline:entry")
 
 
-@require_GET
+# The two look-ups are POSTs: a query string lands in access logs, and neither a caller's
+# number nor what they said belongs there.
+@require_POST
 @agent_required
 def caller(request: HttpRequest) -> HttpResponse:
     """htmx: the caller's earlier petitions this agent may read, by phone number."""
-    phone = request.GET.get("phone", "")[:20]
+    phone = request.POST.get("phone", "")[:20]
     cases = selectors.caller_petitions(user=request.user, phone=phone)
     return render(request, "hotline/_caller.html", {"cases": cases, "phone": phone.strip()})
 
@@ -164,19 +166,21 @@ def _region(code: str) -> Region | None:
     return region_get(code=code) if code.strip().isdigit() else None
 
 
-@require_GET
+@require_POST
 @agent_required
 def hint(request: HttpRequest) -> HttpResponse:
     """htmx: the content category the classifier suggests and the unit the dispatch catalogue
     would route the matter to, while the agent types."""
-    text = petition_text(request.GET.get("title", "")[:200], request.GET.get("content", "")[:2000])
+    text = petition_text(
+        request.POST.get("title", "")[:200], request.POST.get("content", "")[:2000]
+    )
     context: dict[str, Any] = {"category": None, "lead": None}
     if len(text.strip()) < HINT_MIN_CHARS:
         return render(request, "hotline/_hint.html", context)
     prediction = classify(text)
     if prediction.top and prediction.top[0][1] >= HINT_CATEGORY_MIN:
         context["category"] = selectors.category_by_label(label=prediction.label)
-    region = _region(request.GET.get("region_code", ""))
+    region = _region(request.POST.get("region_code", ""))
     if region is not None:
         context["lead"] = selectors.lead_proposal(category=context["category"], region=region)
     return render(request, "hotline/_hint.html", context)
@@ -228,6 +232,7 @@ def import_orders(request: HttpRequest) -> HttpResponse:
         mapping=mapping,
         dry_run=d["dry_run"],
         partial=d["partial"],
+        source=upload.name or "",
         agent=request.user,  # type: ignore[arg-type]
     )
     request.session[IMPORT_ERRORS] = [

@@ -6,6 +6,13 @@ dies half-way leaves the rest unseen; a message read twice replays as the same p
 A mail that can never become a petition is marked \\Seen and \\Flagged for a person to read
 (there is no SMTP answer to refuse it with); a temporary failure leaves it unseen for the
 next poll.
+
+A message that failed is also given the keyword DEFERRED_KEYWORD, and each poll takes the
+unseen messages without it first (oldest first), then those with it. Otherwise the failed
+ones, being the oldest unseen, would come first on every poll and a few messages that keep
+failing would use up every `--limit`, so that newer mail never got in. The keyword lives on
+the server, so the order holds across the poller's runs and restarts; a server that refuses
+keywords just keeps the arrival order.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ TIMEOUT_SECONDS = 60
 _SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
 FLAGS_DONE = r"(\Seen)"
 FLAGS_FOR_A_PERSON = r"(\Seen \Flagged)"
+DEFERRED_KEYWORD = "XinfangDeferred"  # an IMAP keyword: ingesting it failed on a poll
 
 
 class Security(StrEnum):
@@ -111,7 +119,21 @@ def _ingest_one(conn: imaplib.IMAP4, uid: bytes, mailbox: Mailbox) -> Outcome:
         _check(conn.uid("STORE", uid.decode(), "+FLAGS", FLAGS_DONE), "store")
     elif outcome == Outcome.REFUSED:
         _check(conn.uid("STORE", uid.decode(), "+FLAGS", FLAGS_FOR_A_PERSON), "store")
+    else:  # unchecked: a server that refuses keywords only loses the ordering
+        conn.uid("STORE", uid.decode(), "+FLAGS", f"({DEFERRED_KEYWORD})")
     return outcome
+
+
+def _search(conn: imaplib.IMAP4, *criteria: str) -> list[bytes]:
+    found = _check(conn.uid("SEARCH", *criteria), "search")[0]
+    return found.split() if isinstance(found, bytes) else []
+
+
+def _pending(conn: imaplib.IMAP4) -> list[bytes]:
+    """The unseen messages' UIDs: those that never failed first, then those that did."""
+    fresh = _search(conn, "UNSEEN", "UNKEYWORD", DEFERRED_KEYWORD)
+    failed = _search(conn, "UNSEEN", "KEYWORD", DEFERRED_KEYWORD)
+    return fresh + failed
 
 
 def imap_poll(*, account: ImapAccount, mailbox: Mailbox, limit: int = 0) -> Counter[Outcome]:
@@ -120,8 +142,7 @@ def imap_poll(*, account: ImapAccount, mailbox: Mailbox, limit: int = 0) -> Coun
     counts: Counter[Outcome] = Counter()
     try:
         _check(conn.select(_quoted(account.folder)), "select")
-        uids = _check(conn.uid("SEARCH", "UNSEEN"), "search")[0]
-        pending = uids.split() if isinstance(uids, bytes) else []
+        pending = _pending(conn)
         for uid in pending[:limit] if limit else pending:
             counts[_ingest_one(conn, uid, mailbox)] += 1
     finally:

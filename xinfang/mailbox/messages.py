@@ -11,3 +11,7 @@ TOO_LONG = Msg(
     "邮件正文超过 {n} 字，请精简或分多封发送。",
     "The mail body is longer than {n} characters; shorten it or split it into several mails.",
 )
+MESSAGE_ID_REUSED = Msg(
+    "同一邮件标识已用于其他邮件，无法收录。",
+    "This Message-ID was already used by other mails; the mail cannot be taken in.",
+)

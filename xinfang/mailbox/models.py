@@ -11,9 +11,10 @@ class Mailbox(models.Model):
     """An e-mail address citizens write to, and where its petitions go.
 
     Mail to `address` becomes a petition of `petition_type` in `region` (the sender cannot pick
-    them), registered by the petition bureau of that region as every petition is; `owner_org`
-    is the leader's office the mailbox belongs to, recorded on each message so the bureau knows
-    whose mailbox it came through.
+    them). `owner_org`, the unit the mailbox belongs to (a 省长信箱's provincial government),
+    registers the petitions when it is a unit that registers what it receives; otherwise the
+    petition bureau of `region` does (mailbox.services.register_org). The owner is recorded on
+    each message either way, so whoever registers knows whose mailbox it came through.
     """
 
     address = models.EmailField(_("邮箱地址"), help_text=_("例如 shengzhang@xf.hunan.gov.cn"))
@@ -50,7 +51,8 @@ class MailboxMessage(models.Model):
 
     Written in the intake transaction, so it exists exactly when the case does. `skipped`
     lists attachments that were not kept ({"name", "reason"}); the sender's address is not
-    here but in the case's e-mail contact point (encrypted).
+    here but in the case's e-mail contact point (encrypted). `mail_digest` (SHA-256 of the raw
+    mail) tells a redelivery of this mail from another mail under the same Message-ID.
     """
 
     mailbox = models.ForeignKey(
@@ -63,6 +65,7 @@ class MailboxMessage(models.Model):
         "orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("所属单位")
     )
     message_key = models.CharField(_("邮件标识"), max_length=128)
+    mail_digest = models.CharField(_("邮件摘要"), max_length=64)
     skipped = models.JSONField(_("未收录的附件"), default=list, blank=True)
     via = models.CharField(_("接收方式"), max_length=8)  # "smtp" or "imap"
     created_at = models.DateTimeField(auto_now_add=True)

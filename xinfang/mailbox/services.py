@@ -4,6 +4,10 @@ A mail becomes `intake.services.petition_submit(channel="mailbox")` with an idem
 derived from the mailbox and the Message-ID, so a redelivered mail (a relay retrying after a
 lost answer, an IMAP poll that died before flagging) returns the stored petition instead of a
 second one. The mailbox's region and petition type fill what a mail cannot say.
+
+Whether a delivery is the same mail is decided on the mail itself (a digest of its raw bytes,
+kept on MailboxMessage), never on the petition built from it: that also depends on the
+mailbox's settings, which may change between a lost answer and the relay's retry.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -24,20 +28,24 @@ from xinfang.cases.services import UploadedFileData
 from xinfang.core import validators as v
 from xinfang.core.errors import ApplicationError, Conflict, FieldErrors, Msg
 from xinfang.intake import messages as intake_messages
-from xinfang.intake.services import Receipt, petition_submit, request_digest
-from xinfang.intake.validation import CONTENT_MAX, CONTENT_MIN, TITLE_MAX, TITLE_MIN, check_file
+from xinfang.intake.services import Receipt, petition_submit
+from xinfang.intake.text import delivery_key, title_derive
+from xinfang.intake.validation import CONTENT_MAX, CONTENT_MIN, check_file
 from xinfang.mailbox import messages as m
 from xinfang.mailbox.models import Mailbox, MailboxMessage
 from xinfang.mailbox.parsing import ParsedMail, RawFile, mail_parse
 from xinfang.notify.contacts import Contact
 from xinfang.notify.models import Medium
+from xinfang.orgs.models import Org, OrgKind
 
 logger = logging.getLogger(__name__)
 
-TITLE_FROM_BODY = 30  # a title cut from the body: about one line of the workbench queue
-_KEY_MAX = 128
 TOO_LONG = "too_long"  # refusal code of a body over the limit (SMTP 552, not 550)
-_PRINTABLE = re.compile(r"^[\x21-\x7e]+$")
+# Units that register what they receive (信访工作条例 Art. 2, 23: every organ the regulation
+# covers registers items sent to it directly); a mailbox owned by one of them has its mail
+# registered there. A village or community committee, or an "other" unit such as a leader's
+# office entered on its own, is not such an organ: its mail goes to the region's bureau.
+REGISTERING_KINDS = frozenset(OrgKind) - {OrgKind.COMMUNITY, OrgKind.OTHER}
 # "姓名：张三" lines in the body: the only way a mail can make a petition named (实名).
 _LABEL_LINE = re.compile(r"^(?P<label>[\u4e00-\u9fff]{2,5})\s*[:：]\s*(?P<value>\S.*)$")
 _LABELS = {
@@ -97,16 +105,6 @@ class MailPetition:
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def mail_title(*, subject: str, body: str, mailbox: Mailbox) -> str:
-    """The subject; without a usable one, the start of the body; failing that, a fixed title."""
-    subject = subject.strip()
-    if len(subject) >= TITLE_MIN:
-        return _clip(subject, TITLE_MAX)
-    first = next((line.strip() for line in body.split("\n") if line.strip()), "")
-    title = _clip(f"{subject}：{first}" if subject and first else subject or first, TITLE_FROM_BODY)
-    return title if len(title) >= TITLE_MIN else m.TITLE_FALLBACK.format(mailbox=mailbox.name)
 
 
 def _files(raws: Sequence[RawFile]) -> tuple[list[UploadedFileData], list[Skipped]]:
@@ -185,7 +183,11 @@ def mail_petition(*, mailbox: Mailbox, parsed: ParsedMail) -> MailPetition:
     files, skipped = _files(parsed.files)
     person = mail_petitioner(parsed=parsed)
     data: dict[str, Any] = {
-        "title": mail_title(subject=parsed.subject, body=parsed.body, mailbox=mailbox),
+        "title": title_derive(
+            subject=parsed.subject,
+            body=parsed.body,
+            fallback=m.TITLE_FALLBACK.format(mailbox=mailbox.name),
+        ),
         "content": mail_content(parsed=parsed, has_files=bool(files), skipped=skipped),
         "petition_type": mailbox.petition_type.code,
         "region_code": mailbox.region.code,
@@ -197,21 +199,35 @@ def mail_petition(*, mailbox: Mailbox, parsed: ParsedMail) -> MailPetition:
     return MailPetition(data=data, files=files, skipped=skipped, contacts=contacts)
 
 
-def _hashed_key(prefix: str, source: bytes) -> str:
-    return f"{prefix}sha256:{hashlib.sha256(source).hexdigest()}"
+def mail_digest(raw: bytes) -> str:
+    """What identifies the mail itself: a relay's retry and an IMAP re-read carry the same
+    bytes."""
+    return hashlib.sha256(raw).hexdigest()
 
 
-def mail_key(*, mailbox: Mailbox, message_id: str, raw: bytes) -> str:
-    """Idempotency key of a mail: mailbox + Message-ID (hashed when not short printable ASCII),
-    or a hash of the raw bytes when there is no Message-ID (a relay resends the same bytes)."""
-    prefix = f"mail:{mailbox.pk}:"
+def mail_keys(*, mailbox: Mailbox, message_id: str, digest: str) -> Iterator[str]:
+    """The idempotency keys a mail may take, in order: mailbox + Message-ID; then, for
+    another mail under a reused Message-ID (a careless mailer, or a forged one), the same
+    with the mail's digest. Without a Message-ID, the digest alone."""
+    prefix = ("mail", str(mailbox.pk))
     mid = message_id.strip()
-    if mid and _PRINTABLE.match(mid) and len(prefix) + len(mid) <= _KEY_MAX:
-        return prefix + mid
-    return _hashed_key(prefix, mid.encode("utf-8", "surrogateescape") if mid else raw)
+    if mid:
+        yield delivery_key(*prefix, mid)
+        yield delivery_key(*prefix, mid, digest)
+    else:
+        yield delivery_key(*prefix, f"sha256:{digest}")
 
 
-def _submit(*, mailbox: Mailbox, petition: MailPetition, key: str, via: str) -> Receipt:
+def register_org(mailbox: Mailbox) -> Org | None:
+    """Who registers the mailbox's petitions: its owner when that unit registers what it
+    receives, else (None) the petition bureau of the mailbox's region."""
+    owner = mailbox.owner_org
+    return owner if owner.is_active and owner.kind in REGISTERING_KINDS else None
+
+
+def _submit(
+    *, mailbox: Mailbox, petition: MailPetition, key: str, digest: str, via: str
+) -> Receipt:
     # One transaction around intake's: the MailboxMessage exists exactly when the case does.
     with transaction.atomic():
         receipt = petition_submit(
@@ -220,6 +236,7 @@ def _submit(*, mailbox: Mailbox, petition: MailPetition, key: str, via: str) -> 
             idempotency_key=key,
             files=petition.files,
             contacts=petition.contacts,
+            register_org=register_org(mailbox),
         )
         if receipt.created:
             MailboxMessage.objects.create(
@@ -227,10 +244,23 @@ def _submit(*, mailbox: Mailbox, petition: MailPetition, key: str, via: str) -> 
                 case=receipt.case,
                 owner_org=mailbox.owner_org,
                 message_key=key,
+                mail_digest=digest,
                 via=via,
                 skipped=[{"name": s.name, "reason": s.reason.as_dict()} for s in petition.skipped],
             )
     return receipt
+
+
+def _stored(key: str, digest: str) -> Receipt | None:
+    """The petition stored under `key` when it came from this very mail."""
+    earlier = (
+        MailboxMessage.objects.filter(
+            case__channel=Channel.MAILBOX, case__idempotency_key=key, mail_digest=digest
+        )
+        .select_related("case")
+        .first()
+    )
+    return Receipt(case=earlier.case, created=False) if earlier else None
 
 
 def mailbox_message_ingest(
@@ -243,17 +273,16 @@ def mailbox_message_ingest(
     """
     parsed = mail_parse(raw, envelope_sender=envelope_sender)
     petition = mail_petition(mailbox=mailbox, parsed=parsed)
-    key = mail_key(mailbox=mailbox, message_id=parsed.message_id, raw=raw)
-    try:
-        return _submit(mailbox=mailbox, petition=petition, key=key, via=via)
-    except Conflict:
-        # The same Message-ID on different content: another mail (a mailer that reuses IDs,
-        # or a forged one). It gets its own key, still stable across its redeliveries.
-        source = f"{parsed.message_id}\n{request_digest(petition.data)}".encode(
-            "utf-8", "surrogateescape"
-        )
-        key = _hashed_key(f"mail:{mailbox.pk}:", source)
-        return _submit(mailbox=mailbox, petition=petition, key=key, via=via)
+    digest = mail_digest(raw)
+    for key in mail_keys(mailbox=mailbox, message_id=parsed.message_id, digest=digest):
+        try:
+            return _submit(mailbox=mailbox, petition=petition, key=key, digest=digest, via=via)
+        except Conflict:
+            # A petition under this key with another body: the same mail read under changed
+            # mailbox settings (it is that petition), or another mail (try the next key).
+            if replay := _stored(key, digest):
+                return replay
+    raise Conflict(m.MESSAGE_ID_REUSED)  # only if SHA-256 collided
 
 
 def mailbox_message_deliver(

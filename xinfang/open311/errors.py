@@ -58,9 +58,6 @@ IDEMPOTENCY_KEY_INVALID = Msg(
     "Idempotency-Key 须为 1–128 个可打印 ASCII 字符。",
     "Idempotency-Key must be 1–128 printable ASCII characters.",
 )
-IDEMPOTENCY_KEY_TAKEN = Msg(
-    "该请求标识已被其他请求使用。", "This request's key was already used by another request."
-)
 BUSY = Msg("系统繁忙，请稍后用同一请求重试。", "Service busy; retry the same request shortly.")
 
 

@@ -27,7 +27,8 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
@@ -39,12 +40,11 @@ from django.utils import timezone
 
 from xinfang.cases.models import Case, Channel
 from xinfang.catalog.models import Category
-from xinfang.core import validators as v
 from xinfang.core.credentials import credential_digest, credential_new
 from xinfang.core.errors import ApplicationError, Conflict, FieldErrors, Msg
 from xinfang.intake.services import petition_submit
-from xinfang.intake.validation import TITLE_MAX, TITLE_MIN
-from xinfang.notify.contacts import Contact
+from xinfang.intake.text import delivery_key, title_derive
+from xinfang.notify.contacts import Contact, contact_phone
 from xinfang.notify.models import Medium
 from xinfang.open311 import errors as e
 from xinfang.open311 import selectors as s
@@ -54,6 +54,7 @@ from xinfang.orgs.selectors import region_get
 from xinfang.triage.gazetteer import locate
 
 REPLAY_WINDOW = timedelta(hours=24)
+MIN_CONFIDENCE = 0.5  # below it the gazetteer is guessing (as for WeChat and the hotline)
 DESCRIPTION_MAX = 4000
 # Text parameters and their longest accepted length (description has its own message).
 _LIMITS = {
@@ -68,7 +69,6 @@ _LIMITS = {
     "phone": 20,
     "media_url": 1000,
 }
-TITLE_CHARS = 30  # a derived title: the description's first line, cut here
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _CLIENT_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
 _FLAGS = frozenset({"true", "false"})
@@ -203,32 +203,39 @@ def _store(
     fingerprint: str,
     now: datetime,
 ) -> Submitted:
+    # One transaction: the delivery row exists if and only if the petition does.
+    with _georeport_errors(), transaction.atomic():
+        receipt = petition_submit(
+            channel=Channel.OPEN311,
+            data=data,
+            idempotency_key=key,
+            contacts=_contacts(delivery, anonymous=not data.get("petitioner")),
+        )
+        if not receipt.created:
+            # Keys are unique per channel and only this service writes open311 petitions,
+            # always with their row, so the earlier delivery's row is there.
+            earlier = Open311Request.objects.get(case=receipt.case)
+            return Submitted(case=receipt.case, request=earlier, created=False)
+        request = Open311Request.objects.create(
+            case=receipt.case,
+            api_key=api_key,
+            token=secrets.token_urlsafe(16),
+            fingerprint=fingerprint,
+            lat=coordinate(delivery.lat, 90.0) if delivery.lat else None,
+            long=coordinate(delivery.long, 180.0) if delivery.long else None,
+            address_string=delivery.address_string,
+            address_id=delivery.address_id,
+            media_url=delivery.media_url,
+            created_at=now,
+        )
+    return Submitted(case=receipt.case, request=request, created=True, secret=receipt.secret)
+
+
+@contextmanager
+def _georeport_errors() -> Iterator[None]:
+    """Intake's refusals as GeoReport errors, naming the parameters the client sent."""
     try:
-        # One transaction: the delivery row exists if and only if the petition does.
-        with transaction.atomic():
-            receipt = petition_submit(
-                channel=Channel.OPEN311,
-                data=data,
-                idempotency_key=key,
-                contacts=_contacts(delivery, anonymous=not data.get("petitioner")),
-            )
-            if not receipt.created:
-                earlier = Open311Request.objects.filter(case=receipt.case).first()
-                if earlier is None:  # the key was taken by another channel's petition
-                    raise Conflict(e.IDEMPOTENCY_KEY_TAKEN)
-                return Submitted(case=receipt.case, request=earlier, created=False)
-            request = Open311Request.objects.create(
-                case=receipt.case,
-                api_key=api_key,
-                token=secrets.token_urlsafe(16),
-                fingerprint=fingerprint,
-                lat=coordinate(delivery.lat, 90.0) if delivery.lat else None,
-                long=coordinate(delivery.long, 180.0) if delivery.long else None,
-                address_string=delivery.address_string,
-                address_id=delivery.address_id,
-                media_url=delivery.media_url,
-                created_at=now,
-            )
+        yield
     except FieldErrors as exc:
         raise e.Open311Error.fields(
             {_PARAMS.get(name, name): msgs for name, msgs in exc.errors.items()}
@@ -237,7 +244,6 @@ def _store(
         raise e.Open311Error.one(400, exc.message, "Idempotency-Key", code=409) from exc
     except ApplicationError as exc:
         raise e.Open311Error.one(400, exc.message) from exc
-    return Submitted(case=receipt.case, request=request, created=True, secret=receipt.secret)
 
 
 def _service(delivery: Delivery) -> Category:
@@ -326,8 +332,8 @@ def _place(
         if region is None or not region.code.startswith(province):
             problems.setdefault(param, []).append(e.ATTRIBUTE_CHOICE)
             return None
-    elif delivery.address_string and (found := locate(delivery.address_string, within=province)):
-        region = region_get(code=found.code)
+    elif delivery.address_string:
+        region = _address_region(delivery.address_string, province)
     region = region or jurisdiction or api_key.region
     if region is None:
         problems.setdefault("address_string", []).append(e.REGION_UNRESOLVED)
@@ -339,22 +345,21 @@ def _place(
     return region
 
 
+def _address_region(address: str, within: str) -> Region | None:
+    """The region the address names, only when the gazetteer is sure (the rule of the other
+    channels): an ambiguous or weak match names a common ancestor such as the province, which
+    would send the petition to the wrong bureau, so the next rule decides instead."""
+    found = locate(address, within=within)
+    if found is None or found.candidates or found.confidence < MIN_CONFIDENCE:
+        return None
+    return region_get(code=found.code)
+
+
 def _full_name(delivery: Delivery) -> str:
     first, last = delivery.first_name.strip(), delivery.last_name.strip()
     if _CJK.search(first + last):
         return last + first  # Chinese names: family name first, no space
     return " ".join(p for p in (first, last) if p)
-
-
-def _title(delivery: Delivery, category: Category) -> str:
-    if given := delivery.attribute(s.ATTR_TITLE):
-        return given
-    line = next((x.strip() for x in delivery.description.splitlines() if x.strip()), "")
-    if len(line) > TITLE_CHARS:
-        line = line[: TITLE_CHARS - 1] + "…"
-    if len(line) >= TITLE_MIN:
-        return line
-    return f"{category.name}：{line}"[:TITLE_MAX]
 
 
 def _petition_data(delivery: Delivery, category: Category, region: Region) -> dict[str, object]:
@@ -363,7 +368,11 @@ def _petition_data(delivery: Delivery, category: Category, region: Region) -> di
     name = _full_name(delivery)
     anonymous = delivery.attribute(s.ATTR_ANONYMOUS) == "true" or not (name or delivery.phone)
     data: dict[str, object] = {
-        "title": _title(delivery, category),
+        "title": title_derive(
+            subject=delivery.attribute(s.ATTR_TITLE),
+            body=delivery.description,
+            fallback=category.name,
+        ),
         "content": delivery.description.strip(),
         "petition_type": delivery.attribute(s.ATTR_TYPE) or s.DEFAULT_PETITION_TYPE,
         "region_code": region.code,
@@ -382,7 +391,7 @@ def _contacts(delivery: Delivery, *, anonymous: bool) -> list[Contact]:
     if delivery.email:
         contacts.append(Contact(Medium.EMAIL, delivery.email.strip()))
     if delivery.phone and not anonymous:
-        contacts.append(Contact(Medium.SMS, v.normalize_phone(delivery.phone)))
+        contacts.append(contact_phone(delivery.phone))
     return contacts
 
 
@@ -398,8 +407,9 @@ def _recent(api_key: ApiKey, fingerprint: str, now: datetime) -> Open311Request 
 
 
 def _idempotency_key(api_key: ApiKey, fingerprint: str, client_key: str, now: datetime) -> str:
+    """The petition's key: open311:<key id>:k:<Idempotency-Key>, or
+    open311:<key id>:f:<fingerprint>:<window> (delivery_key hashes one that is too long)."""
     if client_key:
-        digest = hashlib.sha256(client_key.encode()).hexdigest()[:48]
-        return f"open311:{api_key.pk}:k:{digest}"
+        return delivery_key("open311", str(api_key.pk), "k", client_key)
     window = int(now.timestamp() // REPLAY_WINDOW.total_seconds())
-    return f"open311:{api_key.pk}:f:{fingerprint[:48]}:{window}"
+    return delivery_key("open311", str(api_key.pk), "f", fingerprint, str(window))

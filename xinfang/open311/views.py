@@ -189,8 +189,9 @@ def token(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
 
 
 def _create(request: HttpRequest, fmt: str) -> HttpResponse:
-    raw_key = request.POST.get("api_key") or request.GET.get("api_key", "")
-    api_key = api_key_authenticate(raw=raw_key.strip())
+    # The standard sends api_key in the POST body only; a key in the query string would end
+    # up in access logs and proxies' histories, so it is not read from there.
+    api_key = api_key_authenticate(raw=request.POST.get("api_key", "").strip())
     jurisdiction = _jurisdiction(request)
     delivery = delivery_parse(request.POST)
     done = open311_request_submit(

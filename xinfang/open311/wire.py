@@ -9,6 +9,7 @@ elements and JSON nulls, as in the standard's examples.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,9 @@ ITEM = {
     "formats": "format",
 }
 _DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
+# Characters XML 1.0 cannot carry at all, not even escaped. ElementTree writes them as they
+# are, so one stray control character in a petition would make the whole list unparsable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def check_format(fmt: str) -> str:
@@ -61,7 +65,7 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _NOT_XML.sub("", str(value))
 
 
 def _fill(element: Element, value: Any) -> None:

@@ -1,4 +1,5 @@
-"""Admin for official accounts: secrets are write-only (typed in, never shown back)."""
+"""Admin for official accounts: secrets are write-only (typed in, never shown back); the code
+is fixed once the account exists."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +28,7 @@ class WechatAccountForm(forms.ModelForm):
             "app_secret",
             "token",
             "encoding_aes_key",
+            "compatible_mode",
             "region",
             "org",
             "templates",
@@ -63,6 +66,11 @@ class WechatAccountAdmin(admin.ModelAdmin):
     search_fields = ("code", "name", "appid")
     autocomplete_fields = ("region", "org")
     readonly_fields = ("server_url",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: WechatAccount | None = None) -> Any:
+        # Contact addresses are "<code>/<openid>": a renamed code would orphan every follower.
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return ("code", *fields) if obj is not None else fields
 
     @admin.display(description=_("服务器地址（URL）"))
     def server_url(self, obj: WechatAccount) -> str:

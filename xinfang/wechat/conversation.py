@@ -25,6 +25,7 @@ from xinfang.catalog.selectors import petition_type_list
 from xinfang.core import validators as v
 from xinfang.core.errors import ApplicationError, FieldErrors, Msg
 from xinfang.intake.services import petition_submit
+from xinfang.intake.text import delivery_key
 from xinfang.intake.validation import CONTENT_MAX, CONTENT_MIN, TITLE_MAX, TITLE_MIN
 from xinfang.notify.contacts import Contact
 from xinfang.notify.models import Medium
@@ -341,7 +342,7 @@ def _submit(turn: Turn) -> str:
         receipt = petition_submit(
             channel=Channel.WECHAT,
             data=petition_data(turn.conv.draft),
-            idempotency_key=f"wechat:{turn.account.appid}:{turn.inbound.key}",
+            idempotency_key=delivery_key("wechat", turn.account.appid, turn.inbound.key),
             files=files,
             contacts=[Contact(Medium.WECHAT, address)],
         )

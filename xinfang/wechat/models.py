@@ -15,9 +15,11 @@ class WechatAccount(models.Model):
     """One official account (公众号) of a region or bureau, with its server credentials.
 
     `code` names the account in the callback URL (/wechat/<code>/) and in contact addresses
-    ("<code>/<openid>"). The app secret, the server token and the EncodingAESKey are encrypted at
-    rest. `templates` maps a notice milestone (received, accepted, replied …) to the template id
-    chosen in the account's template library.
+    ("<code>/<openid>"), so it never changes once created. With an EncodingAESKey the account
+    takes only encrypted messages (safe mode) unless `compatible_mode` also admits plaintext.
+    The app secret, the server token and the EncodingAESKey are encrypted at rest. `templates`
+    maps a notice milestone (received, accepted, replied …) to the template id chosen in the
+    account's template library.
     """
 
     code = models.SlugField(_("代码"), max_length=32, unique=True)
@@ -30,6 +32,14 @@ class WechatAccount(models.Model):
         context="wechat.aes_key",
         blank=True,
         help_text=_("安全模式或兼容模式必填，43个字符；明文模式可留空。"),
+    )
+    compatible_mode = models.BooleanField(
+        _("兼容模式"),
+        default=False,
+        help_text=_(
+            "仅当微信后台选择了“兼容模式”时勾选：同时接受明文消息。"
+            "填写了 EncodingAESKey 而未勾选时为安全模式，明文消息一律拒绝。"
+        ),
     )
     region = models.ForeignKey(
         "orgs.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所属地区")

@@ -5,22 +5,33 @@ business. A request is authentic when `signature` = sha1(sorted(token, timestamp
 mode (encrypt_type=aes) the body is an <Encrypt> envelope whose `msg_signature` also covers the
 ciphertext, and the AES key decrypts it to the same XML plain mode sends. The reply goes back
 encrypted the same way.
+
+The plain signature does not cover the body, so a signed query string seen once (plain mode is
+readable on the wire) could carry any message. Hence a POST must be fresh (timestamp within
+MAX_SKEW) and its nonce unused: a nonce seen before is accepted only with the same message, as
+an identical re-send that gets the stored reply and does nothing new (services.message_replay).
+An account with an EncodingAESKey takes only encrypted messages unless it is in compatible mode.
 """
 
 from __future__ import annotations
 
 import binascii
+import dataclasses
+import hashlib
+import hmac
+import struct
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from xml.parsers.expat import ExpatError
 
+import xmltodict
+from django.core.cache import cache
 from wechatpy import parse_message
-from wechatpy.crypto import PrpCrypto, WeChatCrypto, _get_signature
-from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.crypto import PrpCrypto, WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException
 from wechatpy.replies import TextReply
-from wechatpy.utils import check_signature
 
 from xinfang.core.errors import Msg
 from xinfang.wechat.models import WechatAccount
@@ -36,6 +47,20 @@ NO_AES_KEY = Msg(
     "This account has no EncodingAESKey configured, so safe-mode messages cannot be read.",
 )
 BAD_ENCRYPT_TYPE = Msg("不支持的 encrypt_type。", "Unsupported encrypt_type.")
+STALE = Msg(
+    "请求的时间戳无效或已超过5分钟。",
+    "The request's timestamp is invalid or more than 5 minutes off.",
+)
+REPLAYED = Msg(
+    "该请求已使用过（nonce 重复）。", "This request was already used (nonce seen before)."
+)
+PLAINTEXT_REFUSED = Msg(
+    "该公众号为安全模式，只接受加密消息（encrypt_type=aes）。",
+    "This account is in safe mode and accepts only encrypted messages (encrypt_type=aes).",
+)
+
+MAX_SKEW = 300  # seconds between WeChat's timestamp and our clock
+NONCE_TTL = 600  # covers a timestamp's whole window of ±MAX_SKEW
 
 
 class ProtocolError(Exception):
@@ -52,7 +77,8 @@ class Inbound:
     """One message or event, reduced to what the conversation needs.
 
     `key` names the delivery: MsgId for messages, FromUserName + CreateTime for events (which
-    carry no MsgId), as WeChat's own de-duplication advice says.
+    carry no MsgId), as WeChat's own de-duplication advice says. `resent` marks a request whose
+    nonce came before with this same message: it may only get the reply already stored.
     """
 
     openid: str
@@ -64,6 +90,7 @@ class Inbound:
     media_id: str = ""
     label: str = ""  # a location message's place description
     event_key: str = ""
+    resent: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,56 +121,103 @@ def _crypto(account: WechatAccount) -> WeChatCrypto:
     return WeChatCrypto(account.token, account.encoding_aes_key, account.appid)
 
 
-def _check_plain(account: WechatAccount, req: Request) -> None:
+def _check_signature(given: str, *parts: str) -> None:
+    """WeChat's signature: SHA-1 of the sorted parts, compared in constant time (wechatpy's own
+    checks use !=)."""
+    expected = hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()  # noqa: S324  # WeChat's
+    if not hmac.compare_digest(expected.encode(), given.encode()):
+        raise ProtocolError(BAD_SIGNATURE, status=403)
+
+
+def _decrypt(account: WechatAccount, req: Request, encrypted: str) -> str:
+    """An echostr or <Encrypt> value, once its msg_signature is checked."""
+    crypto = _crypto(account)
+    _check_signature(req.msg_signature, account.token, req.timestamp, req.nonce, encrypted)
     try:
-        check_signature(account.token, req.signature, req.timestamp, req.nonce)
-    except InvalidSignatureException as exc:
+        return str(PrpCrypto(crypto.key).decrypt(encrypted, account.appid))
+    except InvalidAppIdException as exc:  # sealed for another account
         raise ProtocolError(BAD_SIGNATURE, status=403) from exc
+    except (ValueError, binascii.Error, UnicodeDecodeError, struct.error) as exc:
+        raise ProtocolError(BAD_ENVELOPE, status=400) from exc
 
 
 def verify_echo(account: WechatAccount, req: Request, echostr: str) -> str:
     """The URL check (GET): answer echostr. Official accounts sign it plainly; a safe-mode
-    check carrying msg_signature has an encrypted echostr, answered decrypted."""
+    check carrying msg_signature has an encrypted echostr, answered decrypted. Neither writes
+    anything nor reveals more when repeated, so no freshness is asked (the demo prints one)."""
     if not req.msg_signature:
-        _check_plain(account, req)
+        _check_signature(req.signature, account.token, req.timestamp, req.nonce)
         return echostr
-    crypto = _crypto(account)
-    if _get_signature(account.token, req.timestamp, req.nonce, echostr) != req.msg_signature:
-        raise ProtocolError(BAD_SIGNATURE, status=403)
+    return _decrypt(account, req, echostr)
+
+
+def _check_fresh(req: Request) -> None:
     try:
-        return str(PrpCrypto(crypto.key).decrypt(echostr, account.appid))
-    except InvalidAppIdException as exc:
-        raise ProtocolError(BAD_SIGNATURE, status=403) from exc
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        skew = abs(time.time() - int(req.timestamp))
+    except ValueError as exc:
+        raise ProtocolError(STALE, status=403) from exc
+    if skew > MAX_SKEW:
+        raise ProtocolError(STALE, status=403)
+
+
+def _first_use(account: WechatAccount, req: Request, xml: str) -> bool:
+    """Remember the nonce with a digest of the message it carried: True on its first use,
+    False when it comes again with the same message (WeChat re-sending, or a verbatim replay);
+    refused when it comes with another message (a signed query string reused for a forged
+    body). In safe mode the digest is of the decrypted XML, the same however it is re-sealed."""
+    nonce = hashlib.sha256(req.nonce.encode()).hexdigest()[:32]  # any text; a safe cache key
+    key = f"wechat:nonce:{account.pk}:{nonce}"
+    digest = hashlib.sha256(xml.encode()).hexdigest()
+    if cache.add(key, digest, NONCE_TTL):
+        return True
+    if cache.get(key) != digest:
+        raise ProtocolError(REPLAYED, status=403)
+    return False
+
+
+def _text(body: bytes | str) -> str:
+    """The XML as text, refused before any parser sees it when it declares a DTD or entities
+    (WeChat never sends one: it is an entity-expansion attempt or junk), is not UTF-8, or
+    holds NUL (a UTF-16 document would hide its DOCTYPE from the check)."""
+    try:
+        text = body.decode("utf-8") if isinstance(body, bytes) else body
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(BAD_XML, status=400) from exc
+    lowered = text.lower()
+    if "<!doctype" in lowered or "<!entity" in lowered or "\x00" in text:
+        raise ProtocolError(BAD_XML, status=400)
+    return text
+
+
+def _envelope(text: str) -> str:
+    try:
+        return str(xmltodict.parse(text)["xml"]["Encrypt"])
+    except (ExpatError, KeyError, TypeError, ValueError) as exc:
         raise ProtocolError(BAD_ENVELOPE, status=400) from exc
 
 
 def open_body(account: WechatAccount, req: Request, body: bytes) -> Inbound:
-    """Authenticate a POSTed message, decrypt it in safe mode, and parse it."""
+    """Authenticate a POSTed message, decrypt it in safe mode, parse it, and mark it `resent`
+    when its nonce was used before with the same message."""
+    text = _text(body)
     if req.signature or not req.encrypted:
-        _check_plain(account, req)
-    xml: Any = body
+        _check_signature(req.signature, account.token, req.timestamp, req.nonce)
+    if not req.encrypted and account.encoding_aes_key and not account.compatible_mode:
+        raise ProtocolError(PLAINTEXT_REFUSED, status=403)
     if req.encrypted:
         if not req.msg_signature:
             raise ProtocolError(BAD_SIGNATURE, status=403)
-        try:
-            xml = _crypto(account).decrypt_message(
-                body, req.msg_signature, req.timestamp, req.nonce
-            )
-        except (InvalidSignatureException, InvalidAppIdException) as exc:
-            raise ProtocolError(BAD_SIGNATURE, status=403) from exc
-        except (ExpatError, KeyError, TypeError, ValueError, binascii.Error) as exc:
-            raise ProtocolError(BAD_ENVELOPE, status=400) from exc
-    return parse(xml)
+        _crypto(account)  # a clear 400 when no key is configured, before the envelope
+        text = _decrypt(account, req, _envelope(text))
+    _check_fresh(req)
+    inbound = parse(text)
+    return dataclasses.replace(inbound, resent=not _first_use(account, req, text))
 
 
 def parse(xml: bytes | str) -> Inbound:
-    text = xml.decode("utf-8", "replace") if isinstance(xml, bytes) else xml
-    # WeChat never sends a DTD; one in a body is an entity-expansion attempt or junk.
-    if "<!doctype" in text.lower() or "<!entity" in text.lower():
-        raise ProtocolError(BAD_XML, status=400)
+    text = _text(xml)
     try:
-        message = parse_message(xml)
+        message = parse_message(text)
         if message is None:
             raise ValueError("empty body")
         return _inbound(message)

@@ -17,6 +17,7 @@ from xinfang.cases.models import Channel
 from xinfang.cases.services import UploadedFileData
 from xinfang.core.errors import Msg
 from xinfang.intake.services import Receipt, petition_submit
+from xinfang.intake.text import delivery_key
 from xinfang.intake.validation import RawFile, check_file
 from xinfang.notify.contacts import Contact
 from xinfang.notify.models import Medium
@@ -62,6 +63,19 @@ def message_handle(*, account: WechatAccount, inbound: Inbound, form_link: str) 
         except Stale:
             pass  # another message of this follower moved the conversation first; re-read it
     raise RuntimeError(f"wechat: message {inbound.key} kept racing its conversation")
+
+
+def message_replay(*, account: WechatAccount, inbound: Inbound) -> str | None:
+    """The reply already given to a re-sent request (its nonce seen with this same message), or
+    None when there is none: such a request never does anything new. A first copy still being
+    handled holds the key's unique index, so the insert below waits for it and then fails."""
+    try:
+        with transaction.atomic():
+            Delivery.objects.create(account=account, key=inbound.key[:100])
+            transaction.set_rollback(True)  # the key was free: nothing was answered, keep nothing
+    except IntegrityError:
+        return _stored_reply(account, inbound.key)
+    return None
 
 
 @transaction.atomic
@@ -126,7 +140,7 @@ def h5_submit(
         channel=Channel.WECHAT,
         data=data,
         files=list(files),
-        idempotency_key=f"wechat:{account.appid}:h5:{openid}:{form_token}"[:128],
+        idempotency_key=delivery_key("wechat", account.appid, "h5", openid, form_token),
         contacts=[Contact(Medium.WECHAT, follower_address(account=account, openid=openid))],
     )
     if receipt.created:

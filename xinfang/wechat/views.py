@@ -22,7 +22,7 @@ from xinfang.wechat import protocol
 from xinfang.wechat.models import WechatAccount
 from xinfang.wechat.protocol import ProtocolError
 from xinfang.wechat.selectors import account_get, draft_get, link_openid, link_token
-from xinfang.wechat.services import h5_submit, message_handle
+from xinfang.wechat.services import h5_submit, message_handle, message_replay
 
 _RECEIPT_SESSION_KEY = "xinfang_wechat_receipt"
 _TOKEN_PARAM = "t"  # noqa: S105  # the query parameter's name, not a secret
@@ -62,12 +62,21 @@ def callback(request: HttpRequest, code: str) -> HttpResponse:
             echo = protocol.verify_echo(account, req, request.GET.get("echostr", ""))
             return HttpResponse(echo, content_type="text/plain; charset=utf-8")
         inbound = protocol.open_body(account, req, request.body)
-        link = form_link(account, inbound.openid)
-        text = message_handle(account=account, inbound=inbound, form_link=link)
+        text = _answer(account, inbound)
         body, content_type = protocol.render_reply(account, req, inbound, text)
     except ProtocolError as exc:
         return _refuse(exc)
     return HttpResponse(body, content_type=content_type)
+
+
+def _answer(account: WechatAccount, inbound: protocol.Inbound) -> str:
+    if not inbound.resent:
+        link = form_link(account, inbound.openid)
+        return message_handle(account=account, inbound=inbound, form_link=link)
+    stored = message_replay(account=account, inbound=inbound)
+    if stored is None:
+        raise ProtocolError(protocol.REPLAYED, status=403)
+    return stored
 
 
 def _form_values(request: HttpRequest, account: WechatAccount, openid: str) -> Any:
@@ -75,7 +84,8 @@ def _form_values(request: HttpRequest, account: WechatAccount, openid: str) -> A
         return request.POST
     draft = draft_get(account=account, openid=openid)
     values = {k: draft.get(k, "") for k in ("petition_type", "title", "content", "region_code")}
-    values |= {"name": draft.get("name", ""), "phone": draft.get("phone", "")}
+    # The link is a bearer credential and gets forwarded in chats: the phone is typed again.
+    values["name"] = draft.get("name", "")
     values["anonymous"] = "on" if draft.get("anonymous") else ""
     return values
 

@@ -135,8 +135,7 @@ def test_the_printed_wechat_url_check_answers(lines: list[tuple[str, str]], clie
 
 @pytest.mark.django_db(transaction=True)  # the receiver writes from its own thread
 def test_mail_to_the_printed_mailbox_is_one_petition(reference_data: None) -> None:  # noqa: F811
-    text = "\n".join(how for _, how in _demo())
-    address = _printed(text_lines(text), "shengzhang@xinfang.localhost")
+    address = _printed(_demo(), "shengzhang@xinfang.localhost")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
@@ -153,7 +152,3 @@ def test_mail_to_the_printed_mailbox_is_one_petition(reference_data: None) -> No
     assert message.case.channel == Channel.MAILBOX
     assert message.owner_org.name == "湖南省人民政府"
     assert message.case.region.code == "430000"
-
-
-def text_lines(text: str) -> list[tuple[str, str]]:
-    return [("", text)]

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from xinfang.cases.models import Attachment, Case
@@ -48,6 +49,32 @@ def test_event_posted_twice_is_one_petition_with_channel_grid(
     assert contacts == {("sms", "13807310001", "proxy")}
     # Without a resident named, the reporting worker stands as the petitioner.
     assert case.petitioners.get().name == "张网格"
+
+
+def test_the_events_address_is_encrypted_at_rest(client: Client, grid: IssuedCredentials) -> None:
+    """Often a home address: personal data, encrypted like the petitioner's (DESIGN §3.6)."""
+    assert call(client, grid, "POST", EVENTS, event()).status_code == 201
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT address FROM grid_gridevent")
+        (raw,) = cursor.fetchone()
+    assert raw
+    assert "五一大道" not in raw
+    assert GridEvent.objects.get().address == "五一大道 100 号小区门口"
+
+
+def test_an_event_without_a_title_is_titled_from_its_description(
+    client: Client, grid: IssuedCredentials
+) -> None:
+    """The title is the description's first line, cut short as a typed title would be."""
+    long = "小区门口垃圾堆放三天无人清运，气味很大，居民反映强烈，希望有关部门尽快处理。\n其他情况"
+    bodies = [event(), event(event_id="EV-2", description=long)]
+    for body in bodies:
+        assert call(client, grid, "POST", EVENTS, body).status_code == 201
+    short, cut = (c.title for c in Case.objects.order_by("pk"))
+    assert short == "小区门口垃圾堆放三天无人清运，气味很大，居民反映强烈。"
+    assert len(cut) == 30
+    assert cut.startswith("小区门口垃圾堆放三天")
+    assert cut.endswith("…")
 
 
 def test_the_resident_concerned_is_the_petitioner(client: Client, grid: IssuedCredentials) -> None:
@@ -148,6 +175,9 @@ def test_disabled_system_and_rotated_token_are_refused(
 
 def test_staff_session_is_not_a_grid_credential(admin_client: Client, grid: Any) -> None:
     assert call(admin_client, None, "POST", EVENTS, event()).status_code == 401
+    assert not Case.objects.exists()
+    assert not GridEvent.objects.exists()
+    assert not GridWorker.objects.exists()
 
 
 def test_signed_system_needs_a_valid_signature(client: Client, world: Any) -> None:

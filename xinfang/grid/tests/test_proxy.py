@@ -158,3 +158,22 @@ def test_an_agent_sees_only_their_own_petitions(agent: User, world: World) -> No
     client = as_user(other)
     assert case.item_number not in client.get("/proxy/").content.decode()
     assert client.get(f"/proxy/cases/{case.pk}/").status_code == 404
+
+
+def test_each_filled_in_form_is_one_petition_however_long_its_token(agent: User) -> None:
+    """Two long form tokens that share a beginning are two forms, not one."""
+    client = as_user(agent)
+    for token in ("t" * 200 + "1", "t" * 200 + "2"):
+        body = {**form(form_token=token), "authorisation_document": power_of_attorney()}
+        assert client.post(NEW, body).status_code == 302
+    assert Case.objects.count() == 2
+
+
+def test_an_agent_who_lost_the_role_no_longer_sees_their_petitions(agent: User) -> None:
+    client = as_user(agent)
+    client.post(NEW, {**form(), "authorisation_document": power_of_attorney()})
+    case = Case.objects.get()
+    assert client.get(f"/proxy/cases/{case.pk}/").status_code == 200
+    agent.memberships.update(is_active=False)
+    assert client.get("/proxy/").status_code == 403
+    assert client.get(f"/proxy/cases/{case.pk}/").status_code == 403

@@ -13,7 +13,7 @@ from django.utils import timezone
 from xinfang.cases.models import Case, CaseEvent
 from xinfang.cases.services import case_register
 from xinfang.cases.tests.factories import make_case
-from xinfang.core.errors import FieldErrors
+from xinfang.core.errors import ApplicationError, FieldErrors
 from xinfang.grid.models import GridWorker, VerificationTask
 from xinfang.grid.services import (
     IssuedCredentials,
@@ -102,6 +102,51 @@ def test_task_round_trip(client: Client, world: World, grid: IssuedCredentials, 
     response = staff.get(f"/staff/grid/photos/{photo.pk}/")
     assert response.status_code == 200
     assert response.getvalue() == PNG
+
+
+def test_a_pulled_task_carries_the_question_but_not_the_petition(
+    client: Client, world: World, grid: IssuedCredentials, case: Case
+) -> None:
+    """The grid system learns what to check, in staff's words, and nothing of what the
+    petitioner wrote: not even the title, which is often the heart of the complaint."""
+    send_task(world.registrar, case)
+    response = call(client, grid, "GET", TASKS)
+    (item,) = response.json()["tasks"]
+    assert "title" not in item
+    assert case.title not in response.content.decode()
+    assert item["question"] == "请现场核实垃圾是否已清运，并拍照。"
+
+
+@pytest.mark.parametrize("how", ["submitted", "marked"])
+def test_no_grid_task_for_a_confidential_accusation(
+    client: Client, world: World, grid: IssuedCredentials, how: str
+) -> None:
+    """The grid is often run by the township that may be the accused unit (DESIGN §3.5):
+    neither the workbench nor the service sends an accusation out to it."""
+    kind = "accusation" if how == "submitted" else "appeal"
+    assert call(client, grid, "POST", EVENTS, event(petition_type=kind)).status_code == 201
+    case = case_register(case=Case.objects.get(), actor=world.registrar)
+    if how == "marked":
+        Case.objects.filter(pk=case.pk).update(is_confidential_accusation=True)
+        case.refresh_from_db()
+    assert case.is_confidential_accusation
+    events_before = CaseEvent.objects.filter(case=case).count()
+    page = as_user(world.registrar).get(f"/staff/cases/{case.pk}/").content.decode()
+    assert 'data-action="grid_verify"' not in page
+    assert send_task(world.registrar, case).status_code == 403
+    with pytest.raises(ApplicationError) as refused:
+        verification_task_create(
+            case=case,
+            actor=world.registrar,
+            worker=GridWorker.objects.get(),
+            question="核实",
+            due_at=timezone.now() + timedelta(days=1),
+        )
+    assert refused.value.code == "accusation_confidential"
+    assert refused.value.message.zh
+    assert not VerificationTask.objects.exists()
+    assert CaseEvent.objects.filter(case=case).count() == events_before
+    assert call(client, grid, "GET", TASKS).json()["tasks"] == []
 
 
 def test_result_for_another_systems_task_is_not_found(

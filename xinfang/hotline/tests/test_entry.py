@@ -3,6 +3,7 @@ and the two dispositions (direct answer, dispatch) carried out by the workbench'
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
@@ -74,23 +75,39 @@ def test_caller_look_up_shows_only_petitions_the_agent_may_read(world: World) ->
     make_bureau("430103")
     elsewhere = make_case(region_code="430103", petitioner={"name": "李明", "phone": VALID_PHONE})
     agent = as_user(world.registrar)
-    html = agent.get(f"{URL}caller/", {"phone": VALID_PHONE}).content.decode()
+    html = agent.post(f"{URL}caller/", {"phone": VALID_PHONE}).content.decode()
     assert mine.item_number in html
     assert elsewhere.item_number not in html
-    other = agent.get(f"{URL}caller/", {"phone": "13800000000"}).content.decode()
+    other = agent.post(f"{URL}caller/", {"phone": "13800000000"}).content.decode()
     assert mine.item_number not in other
     assert "没有您可查看的以往信访件" in other
 
 
+def test_look_ups_post_so_numbers_and_text_stay_out_of_access_logs(world: World) -> None:
+    """Access logs keep the query string: a phone number or petition text must not be in it."""
+    agent = Client(enforce_csrf_checks=True)
+    force_login_verified(agent, world.registrar)
+    page = agent.get(URL).content.decode()
+    assert f'hx-post="{URL}caller/"' in page
+    assert f'hx-post="{URL}hint/"' in page
+    assert "hx-get" not in page
+    token = agent.cookies["csrftoken"].value
+    for path in ("caller/", "hint/"):
+        assert agent.get(f"{URL}{path}", {"phone": VALID_PHONE}).status_code == 405
+        assert agent.post(f"{URL}{path}", {"phone": VALID_PHONE}).status_code == 403  # no token
+        answer = agent.post(f"{URL}{path}", {"phone": VALID_PHONE}, HTTP_X_CSRFTOKEN=token)
+        assert answer.status_code == 200
+
+
 def test_the_hint_suggests_a_unit_while_typing(world: World) -> None:
-    page = as_user(world.registrar).get(
+    page = as_user(world.registrar).post(
         f"{URL}hint/",
         {"content": "小区旁边工地夜间施工噪音扰民，影响休息", "region_code": "430102"},
     )
     assert page.status_code == 200
     # No dispatch rule in this world: the county government (兜底).
     assert "芙蓉区人民政府" in page.content.decode()
-    short = as_user(world.registrar).get(f"{URL}hint/", {"content": "噪音"})
+    short = as_user(world.registrar).post(f"{URL}hint/", {"content": "噪音"})
     assert "hint-lead" not in short.content.decode()
 
 
@@ -114,6 +131,21 @@ def test_a_double_submit_saves_one_petition(world: World) -> None:
     # A new form (new token) is a new call.
     assert agent.post(URL, call("tok-2")).status_code == 302
     assert len(hotline()) == 2
+
+
+def test_a_form_token_that_is_not_ascii_still_saves_once(world: World) -> None:
+    agent = as_user(world.registrar)
+    assert agent.post(URL, call("表单 令牌")).status_code == 302
+    assert agent.post(URL, call("表单 令牌")).status_code == 302
+    (case,) = hotline()
+    digest = hashlib.sha256("表单 令牌".encode()).hexdigest()
+    assert case.idempotency_key == f"hotline:h:{digest}"
+
+
+def test_a_call_without_title_whose_first_line_is_a_greeting_saves(world: World) -> None:
+    content = "您好\n请问新生儿医保怎么办理，需要带哪些材料，在哪里办？"
+    assert as_user(world.registrar).post(URL, call(content=content)).status_code == 302
+    assert hotline()[0].title == "热线来电：您好"
 
 
 def test_bad_input_is_refused_with_field_messages(world: World) -> None:

@@ -4,6 +4,7 @@ management command as an operator runs it, and the database afterwards."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from datetime import datetime
@@ -14,6 +15,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from xinfang.audit.models import AuditAction, AuditEntry
 from xinfang.cases.models import Case, Channel
 from xinfang.clock.engine import TZ
 from xinfang.handling.tests.world import World
@@ -253,3 +255,68 @@ def test_an_unreadable_file_exits_2(world: World, tmp_path: Path) -> None:
     code, _, err = run(tmp_path / "missing.csv")
     assert code == 2
     assert "cannot read" in err
+
+
+def test_an_order_without_title_and_a_short_first_line_imports(
+    world: World, tmp_path: Path
+) -> None:
+    content = "您好\n我家楼下的路灯坏了一个多月，晚上出门很不安全，请尽快维修。"
+    rows = [
+        order("T-1", 标题="", 诉求内容=content),
+        order("T-2", 标题="", 诉求类型="", 诉求内容="喂，\n" + content.split("\n")[1]),
+    ]
+    code, out, err = run(write_csv(tmp_path / "orders.csv", rows))
+    assert code == 0, out + err
+    first, second = hotline_cases()
+    # Too short alone: the demand type (or "来电") under the 12345 name stands before it.
+    assert first.title == "12345投诉：您好"
+    assert second.title == "12345来电：喂，"
+
+
+def test_a_work_order_number_that_is_not_ascii_is_keyed_by_its_hash(
+    world: World, tmp_path: Path
+) -> None:
+    assert run(write_csv(tmp_path / "orders.csv", [order("芙蓉-0001")]))[0] == 0
+    digest = hashlib.sha256("芙蓉-0001".encode()).hexdigest()
+    assert hotline_cases()[0].idempotency_key == f"12345:h:{digest}"
+
+
+def test_a_mapping_cannot_choose_the_key_prefix(world: World, tmp_path: Path) -> None:
+    """Another prefix would make the same orders new petitions on a second import."""
+    path = write_csv(tmp_path / "orders.csv", GOOD)
+    assert run(path)[0] == 0
+    mapping = tmp_path / "m.json"
+    mapping.write_text('{"key_prefix": "other"}', encoding="utf-8")
+    code, _, err = run(path, "--mapping", mapping)
+    assert code == 2
+    assert "key_prefix" in err
+    assert len(hotline_cases()) == len(GOOD)
+
+
+def test_each_import_is_audited_once(world: World, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "orders.csv", GOOD)
+    assert run(path, "--dry-run")[0] == 0
+    assert not imports_audited()
+    assert run(path)[0] == 0
+    assert run(path)[0] == 0
+    assert run(write_csv(tmp_path / "bad.csv", BAD))[0] == 2
+    first, again, bad = imports_audited()
+    assert first.actor is None  # the command line has no signed-in user
+    assert first.detail == {
+        "kind": "hotline.import",
+        "file": "orders.csv",
+        "rows": 3,
+        "created": 3,
+        "existing": 0,
+        "rejected": 0,
+        "partial": False,
+    }
+    assert (again.detail["created"], again.detail["existing"]) == (0, 3)
+    assert (bad.detail["file"], bad.detail["created"], bad.detail["rejected"]) == ("bad.csv", 0, 5)
+
+
+def imports_audited() -> list[AuditEntry]:
+    entries = AuditEntry.objects.filter(
+        action=AuditAction.CASE_ACTION, object_type="hotline.import"
+    )
+    return list(entries.order_by("seq"))

@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
+from openpyxl import load_workbook
 
 from xinfang.audit.models import AuditAction, AuditEntry
 from xinfang.cases.models import Case, Channel
@@ -137,3 +138,42 @@ def test_the_upload_page_refuses_a_bad_mapping(world: World, tmp_path: Path) -> 
     assert page.status_code == 400
     assert "必需字段 content" in page.content.decode()
     assert count() == 0
+
+
+FORMULA_TITLE = '=HYPERLINK("http://evil.example/","点我查看")'
+DASH_CONTENT = "-小区门口路灯坏了一个多月，夜间出行很不安全，请尽快维修。"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_text_that_looks_like_a_formula_is_exported_as_text_and_round_trips(
+    world: World, tmp_path: Path, fmt: str
+) -> None:
+    orders = [order("F-1", 标题=FORMULA_TITLE, 诉求内容=DASH_CONTENT)]
+    assert run(write_csv(tmp_path / "orders.csv", orders))[0] == 0
+    case = Case.objects.get(channel=Channel.HOTLINE)
+    assert (case.title, case.content) == (FORMULA_TITLE, DASH_CONTENT)
+    out = export(tmp_path, fmt)
+    title, content = HEADER.index("标题") + 1, HEADER.index("诉求内容") + 1
+    if fmt == "csv":
+        # Excel would run a cell starting with "=", "+", "-" or "@": a quote makes it text.
+        row = csv_rows(out)[1]
+        assert (row[title - 1], row[content - 1]) == (f"'{FORMULA_TITLE}", f"'{DASH_CONTENT}")
+    else:
+        sheet = load_workbook(out).worksheets[0]
+        for column, text in ((title, FORMULA_TITLE), (content, DASH_CONTENT)):
+            cell = sheet.cell(row=2, column=column)
+            assert (cell.data_type, cell.value) == ("s", text)
+    # Read back unchanged: the same work order, so nothing new and no "changed" error.
+    code, text, err = run(out)
+    assert code == 0, text + err
+    assert "already imported: 1" in text
+    assert count() == 1
+
+
+def test_an_upload_is_audited_with_its_file_and_the_agent(world: World, tmp_path: Path) -> None:
+    agent = as_user(world.registrar)
+    assert upload(agent, write_csv(tmp_path / "day.csv", GOOD)).status_code == 200  # type: ignore[attr-defined]
+    entry = AuditEntry.objects.get(action=AuditAction.CASE_ACTION, object_type="hotline.import")
+    assert entry.actor == world.registrar
+    detail = entry.detail
+    assert (detail["file"], detail["rows"], detail["created"]) == ("day.csv", 3, 3)

@@ -17,10 +17,11 @@ def make_mailbox(
     region_code: str = "430000",
     petition_type: str = "suggestion",
     is_active: bool = True,
+    owner_kind: OrgKind = OrgKind.GOVERNMENT,
 ) -> Mailbox:
-    """A mailbox owned by a government office of `region_code` (not the bureau that registers
-    its petitions, which tests create themselves)."""
-    owner = make_org(kind=OrgKind.GOVERNMENT, region_code=region_code, name=f"{name}办公室")
+    """A mailbox owned by the people's government of `region_code` (which registers its
+    petitions) or by a unit of `owner_kind`; tests create the region's bureau themselves."""
+    owner = make_org(kind=owner_kind, region_code=region_code, name=f"{name}所属单位")
     return Mailbox.objects.create(
         address=address,
         name=name,

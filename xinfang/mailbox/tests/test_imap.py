@@ -222,6 +222,25 @@ def test_database_failure_leaves_the_message_unseen(
     assert folder.flags() == [{r"\Seen"}]
 
 
+def test_failing_messages_do_not_block_newer_mail(
+    imap_port: int, folder: Folder, mailbox: Any, password_file: str
+) -> None:
+    for n in (1, 2):
+        folder.append(as_bytes(mail(to=GOVERNOR, subject=f"故障来信{n}", message_id=f"<f{n}@x>")))
+    folder.append(as_bytes(mail(to=GOVERNOR, message_id="<ok@x>")))
+    with database_down(title_prefix="故障"):
+        assert "deferred=2" in poll(imap_port, password_file, limit=2)
+        # The next poll takes the mail that never failed before the two that did.
+        out = poll(imap_port, password_file, limit=2)
+    assert "accepted=1" in out
+    assert "deferred=1" in out
+    assert list(Case.objects.values_list("title", flat=True)) == ["小区长期停水问题"]
+    assert r"\Seen" in folder.flags()[2]
+    # Once the fault is gone they get in.
+    assert "accepted=2" in poll(imap_port, password_file)
+    assert Case.objects.count() == 3
+
+
 def test_a_mail_that_cannot_be_a_petition_is_flagged_for_a_person(
     imap_port: int, folder: Folder, mailbox: Any, password_file: str
 ) -> None:

@@ -8,6 +8,7 @@ flush removes (xinfang/core/tests/browser.py).
 from __future__ import annotations
 
 import datetime
+import hashlib
 import smtplib
 import socket
 import ssl
@@ -23,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from xinfang.cases.models import Attachment, Case, Channel, Petitioner
+from xinfang.catalog.models import PetitionType
 from xinfang.core.tests.browser import (
     reference_data,  # noqa: F401
     restore_reference_data,  # noqa: F401
@@ -33,6 +35,7 @@ from xinfang.mailbox.tests.factories import GOVERNOR, make_mailbox
 from xinfang.mailbox.tests.mails import BODY, PNG, SENDER, as_bytes, gb_mail, mail
 from xinfang.mailbox.tests.outage import database_down
 from xinfang.notify.models import ContactPoint, Notification
+from xinfang.orgs.models import OrgKind
 from xinfang.orgs.tests.factories import make_bureau
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -85,7 +88,7 @@ def only_case() -> Case:
     return cases[0]
 
 
-def test_plain_text_mail_becomes_one_petition_once(port: int, mailbox: Any, bureau: Any) -> None:
+def test_plain_text_mail_becomes_one_petition_once(port: int, mailbox: Any) -> None:
     code, text = send(port, mail(to=GOVERNOR, subject="农民工工资拖欠问题（2026年）"))
     case = only_case()
     assert code == 250
@@ -95,13 +98,15 @@ def test_plain_text_mail_becomes_one_petition_once(port: int, mailbox: Any, bure
     assert case.content == BODY
     assert case.region == mailbox.region
     assert case.petition_type == mailbox.petition_type
-    assert case.register_org == bureau
+    # 省长信箱: mail to it is a petition to the provincial government, which registers it.
+    assert case.register_org == mailbox.owner_org
     # No phone in the mail: intake's rule makes it anonymous; the address still answers.
     assert case.is_anonymous
     contact = ContactPoint.objects.get(case=case)
     assert (contact.medium, contact.address) == ("email", SENDER)
     record = MailboxMessage.objects.get(case=case)
     assert (record.mailbox, record.owner_org, record.via) == (mailbox, mailbox.owner_org, "smtp")
+    assert record.mail_digest == hashlib.sha256(as_bytes(mail(to=GOVERNOR))).hexdigest()
     assert record.message_key == f"mail:{mailbox.pk}:<msg-1@example.cn>"
     assert case.events.get(kind="received").payload["channel"] == "mailbox"
     # notify's outbox holds the acknowledgement for the sender's address (sent by its worker).
@@ -113,6 +118,23 @@ def test_plain_text_mail_becomes_one_petition_once(port: int, mailbox: Any, bure
     assert send(port, again, to=GOVERNOR.upper()) == (code, text)
     assert only_case().contact_points.count() == 1
     assert Notification.objects.filter(template="received").count() == 1
+
+
+def test_an_owner_that_does_not_register_leaves_it_to_the_bureau(port: int, bureau: Any) -> None:
+    box = make_mailbox(address="office@xf.hunan.gov.cn", name="领导信箱", owner_kind=OrgKind.OTHER)
+    assert send(port, mail(to=box.address))[0] == 250
+    case = only_case()
+    assert case.register_org == bureau
+    assert MailboxMessage.objects.get(case=case).owner_org == box.owner_org
+
+
+def test_a_redelivery_after_a_settings_change_is_the_same_petition(port: int, mailbox: Any) -> None:
+    code, text = send(port, mail(to=GOVERNOR))
+    # Our answer was lost; before the relay retries, the mailbox's defaults change.
+    mailbox.petition_type = PetitionType.objects.get(code="appeal")
+    mailbox.save()
+    assert send(port, mail(to=GOVERNOR)) == (code, text)
+    assert only_case().petition_type.code == "suggestion"
 
 
 def test_named_petition_and_title_from_the_body(port: int) -> None:

@@ -48,14 +48,14 @@ def delivery(key: str, **overrides: Any) -> dict[str, str]:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def publish(case: Case, *, content: str, reply: str = "") -> Publication:
+def publish(case: Case, *, content: str, reply: str = "", title: str = "路面塌陷") -> Publication:
     """The board's approved, redacted copy, written directly (the board tests its pipeline)."""
     now = timezone.now()
     return Publication.objects.create(
         case=case,
         status=PublicationStatus.PUBLISHED,
         region_code=case.region.code,
-        title="路面塌陷",
+        title=title,
         content=content,
         reply=reply,
         is_replied=bool(reply),

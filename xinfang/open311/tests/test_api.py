@@ -227,6 +227,19 @@ def test_idempotency_key_header(client: Client, key: str) -> None:
     assert changed.status_code == 400
     assert changed.json()[0]["code"] == 409
     assert Case.objects.count() == 1
+    api_key = ApiKey.objects.get()
+    assert Case.objects.get().idempotency_key == f"open311:{api_key.pk}:k:abc-1"
+
+
+def test_api_key_only_from_the_post_body(client: Client, key: str) -> None:
+    form = delivery(key)
+    del form["api_key"]
+    response = client.post(
+        f"{BASE}/requests.json?{urlencode({'api_key': key})}", urlencode(form), content_type=FORM
+    )
+    assert response.status_code == 403
+    assert response.json()[0]["description"].startswith("api_key:")
+    assert not Case.objects.exists()
 
 
 @pytest.mark.parametrize("raw", ["", "not-a-key"])
@@ -318,6 +331,17 @@ def test_place_rules(client: Client, key: str) -> None:
     assert Case.objects.order_by("-id").first().region.code == "430105"
 
 
+def test_an_ambiguous_address_is_not_a_place(client: Client, key: str) -> None:
+    # 高桥 is a street of 雨花区 and a town of 长沙县: the gazetteer can only say "长沙市",
+    # which would send the petition to the city's bureau as if it were sure.
+    body = post(client, delivery(key, address_string="高桥")).json()
+    assert body[0]["description"].startswith("address_string:")
+    assert not Case.objects.exists()
+    # The next rule decides: the jurisdiction the client names.
+    post(client, delivery(key, address_string="高桥", jurisdiction_id="430111"))
+    assert Case.objects.get().region.code == "430111"
+
+
 def test_key_limited_to_a_region(client: Client, bureau: Any) -> None:
     limited = make_key(region=region("430102")).raw
     response = post(client, delivery(limited, **{"attribute[region]": "430104"}))
@@ -401,6 +425,31 @@ def test_published_open311_item_shows_place_and_media(client: Client, key: str) 
     found = spec.fields(request_el, spec.REQUEST_FIELDS)
     assert (found["lat"], found["status"]) == ("28.196", "open")
     assert found["zipcode"] == ""  # empty element, as in the standard's example
+
+
+def test_control_characters_do_not_break_the_xml(client: Client, key: str) -> None:
+    case = make_case(region_code="430103")
+    publish(case, title="路面\x0b塌陷\x1f", content="人行道\x00路面塌陷。", reply="已\x0c修复。")
+    root = get_xml(client, "requests.xml", "service_requests")  # parses
+    (request_el,) = spec.children(root, "request")
+    found = spec.fields(request_el, spec.REQUEST_FIELDS)
+    assert found["description"] == "路面塌陷\n\n人行道路面塌陷。"
+    assert found["status_notes"] == "已修复。"
+
+
+def test_titles_follow_intakes_rule(client: Client, key: str) -> None:
+    text = "塌陷\n五一大道人行道路面塌陷，存在安全隐患。"
+    post(client, delivery(key, description=text))  # a first line too short for a title
+    category = Category.objects.get(code=service_code())
+    assert Case.objects.get().title == f"{category.name}：塌陷"
+    post(client, delivery(key, description=text, **{"attribute[title]": "路面"}))
+    assert Case.objects.order_by("-pk").first().title == "路面：塌陷"
+
+
+def test_schemas_missing_fails_the_check(monkeypatch: Any, tmp_path: Any) -> None:
+    monkeypatch.setattr(spec, "SCHEMA_DIR", tmp_path)
+    with pytest.raises(pytest.fail.Exception):
+        spec.validate([], spec.ERRORS)
 
 
 def test_get_filters(client: Client, key: str) -> None:

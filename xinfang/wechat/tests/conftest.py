@@ -10,6 +10,14 @@ from xinfang.wechat.models import WechatAccount
 from xinfang.wechat.tests.helpers import FakeWeChatApi, make_account, start_fake_api
 
 
+@pytest.fixture(autouse=True)
+def nonces_forgotten() -> Iterator[None]:
+    """Used nonces live in the cache; each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def account(db: Any) -> WechatAccount:
     return make_account()

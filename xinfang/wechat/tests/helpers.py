@@ -32,9 +32,14 @@ ORIGINAL_ID = "gh_0123456789ab"
 _ids = itertools.count(6_900_000_000_000_000_000)
 
 
-def make_account(code: str = "cs", *, appid: str = APPID, aes: bool = True) -> WechatAccount:
+def make_account(
+    code: str = "cs", *, appid: str = APPID, aes: bool = True, compatible: bool = True
+) -> WechatAccount:
+    """A Changsha account; with a key it is in compatible mode unless told otherwise, so one
+    account takes both the plain and the safe-mode followers of a test."""
     make_bureau("430100")  # the city bureau receives for all of Changsha
     return WechatAccount.objects.create(
+        compatible_mode=aes and compatible,
         code=code,
         name="长沙信访",
         appid=appid,

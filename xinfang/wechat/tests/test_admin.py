@@ -21,6 +21,7 @@ def form(account: WechatAccount, **overrides: Any) -> dict[str, Any]:
         "app_secret": "",
         "token": "",
         "encoding_aes_key": "",
+        "compatible_mode": "",
         "region": account.region_id,
         "org": "",
         "templates": '{"received": "TPL-1"}',
@@ -62,3 +63,25 @@ def test_a_wrong_length_aes_key_is_refused(admin_client: Any, account: WechatAcc
     response = admin_client.post(url, form(account, encoding_aes_key="short"))
     assert response.status_code == 200
     assert "43" in response.content.decode()
+
+
+def test_the_code_cannot_change_after_creation(admin_client: Any, account: WechatAccount) -> None:
+    # Contact addresses are "<code>/<openid>": a new code would orphan every follower.
+    url = f"/admin/wechat/wechataccount/{account.pk}/change/"
+    page = admin_client.get(url).content.decode()
+    assert 'name="code"' not in page
+    response = admin_client.post(url, form(account, code="renamed"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    account.refresh_from_db()
+    assert account.code == "cs"
+    assert account.name == "长沙市信访局公众号"  # the rest of the form was saved
+
+
+def test_a_new_account_chooses_its_code(admin_client: Any, account: WechatAccount) -> None:
+    assert 'name="code"' in admin_client.get("/admin/wechat/wechataccount/add/").content.decode()
+    data = form(account, code="yy", appid="wx00000000000000ff", app_secret="s", token="t")
+    data |= {"encoding_aes_key": AES_KEY, "compatible_mode": "on"}
+    response = admin_client.post("/admin/wechat/wechataccount/add/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    created = WechatAccount.objects.get(code="yy")
+    assert created.compatible_mode

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+import xmltodict
 from django.test import Client
 from wechatpy.crypto import PrpCrypto, WeChatCrypto, _get_signature
 
+from xinfang.cases.models import Case
 from xinfang.wechat.models import Conversation, Delivery
 from xinfang.wechat.tests.helpers import (
     AES_KEY,
@@ -21,6 +24,12 @@ from xinfang.wechat.tests.helpers import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+def assert_nothing_written() -> None:
+    assert not Delivery.objects.exists()
+    assert not Conversation.objects.exists()
+    assert not Case.objects.exists()
 
 
 def test_url_verification_echoes_echostr(client: Client, account: Any) -> None:
@@ -80,8 +89,7 @@ def test_bad_signature_on_a_message_is_refused_and_nothing_is_written(
     q = delivery.query() | {"signature": "0" * 40}
     response = client.post(f"/wechat/cs/?{urlencode(q)}", delivery.body(), content_type="text/xml")
     assert response.status_code == 403
-    assert not Delivery.objects.exists()
-    assert not Conversation.objects.exists()
+    assert_nothing_written()
 
 
 def test_safe_mode_with_a_forged_msg_signature_is_refused(client: Client, account: Any) -> None:
@@ -89,7 +97,7 @@ def test_safe_mode_with_a_forged_msg_signature_is_refused(client: Client, accoun
     q = delivery.query() | {"encrypt_type": "aes", "msg_signature": "f" * 40}
     response = client.post(f"/wechat/cs/?{urlencode(q)}", delivery.body(), content_type="text/xml")
     assert response.status_code == 403
-    assert not Delivery.objects.exists()
+    assert_nothing_written()
 
 
 def test_a_message_for_another_account_does_not_open(client: Client, account: Any) -> None:
@@ -98,6 +106,7 @@ def test_a_message_for_another_account_does_not_open(client: Client, account: An
     delivery = Follower(client, "yy", encrypted=True).delivery("text", Content="我要信访")
     response = delivery.post()
     assert response.status_code == 403
+    assert_nothing_written()
 
 
 def test_malformed_xml_is_a_400(client: Client, account: Any) -> None:
@@ -107,6 +116,7 @@ def test_malformed_xml_is_a_400(client: Client, account: Any) -> None:
         response = delivery.post()
         assert response.status_code == 400, body
         assert "XML" in response.content.decode()
+    assert_nothing_written()
 
 
 def test_entity_expansion_is_refused(client: Client, account: Any) -> None:
@@ -119,6 +129,7 @@ def test_entity_expansion_is_refused(client: Client, account: Any) -> None:
     )
     response = delivery.post()
     assert response.status_code == 400
+    assert_nothing_written()
 
 
 def test_safe_mode_without_an_aes_key_is_a_clear_400(client: Client, db: Any) -> None:
@@ -129,6 +140,7 @@ def test_safe_mode_without_an_aes_key_is_a_clear_400(client: Client, db: Any) ->
     response = d.post()
     assert response.status_code == 400
     assert "EncodingAESKey" in response.content.decode()
+    assert_nothing_written()
 
 
 def test_unsupported_encrypt_type_is_a_400(client: Client, account: Any) -> None:
@@ -136,6 +148,7 @@ def test_unsupported_encrypt_type_is_a_400(client: Client, account: Any) -> None
     q = delivery.query() | {"encrypt_type": "rot13"}
     response = client.post(f"/wechat/cs/?{urlencode(q)}", delivery.body(), content_type="text/xml")
     assert response.status_code == 400
+    assert_nothing_written()
 
 
 def test_other_message_types_get_a_hint(client: Client, account: Any) -> None:
@@ -145,3 +158,82 @@ def test_other_message_types_get_a_hint(client: Client, account: Any) -> None:
     xml = message_xml("o1", "text", msg_id=1, create_time=1, Content="你好")
     assert "我要信访" in Follower(client).say("你好")
     assert xml  # the helper builds WeChat's element order
+
+
+def test_a_dtd_in_the_encrypted_envelope_is_refused_before_parsing(
+    client: Client, account: Any
+) -> None:
+    # msg_signature covers only the <Encrypt> value, so a DOCTYPE around a genuine envelope
+    # would reach the envelope's parser if the raw body were not checked first.
+    delivery = Follower(client, encrypted=True).delivery("text", Content="我要信访")
+    body = delivery.body()
+    q = delivery.query() | {
+        "encrypt_type": "aes",
+        "msg_signature": xmltodict.parse(body)["xml"]["MsgSignature"],
+    }
+    doctype = '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa">]>'
+    response = client.post(f"/wechat/cs/?{urlencode(q)}", doctype + body, content_type="text/xml")
+    assert response.status_code == 400
+    assert "XML" in response.content.decode()
+    assert_nothing_written()
+
+
+@pytest.mark.parametrize("skew", [-301, 301, None], ids=["old", "future", "not-a-number"])
+def test_a_message_with_a_stale_timestamp_is_refused(
+    client: Client, account: Any, skew: int | None
+) -> None:
+    delivery = Follower(client).delivery("text", Content="我要信访")
+    delivery.timestamp = "soon" if skew is None else str(int(time.time()) + skew)
+    response = delivery.post()  # correctly signed, timestamp included
+    assert response.status_code == 403
+    assert "时间戳" in response.content.decode()
+    assert_nothing_written()
+
+
+def test_a_used_signature_cannot_carry_another_message(client: Client, account: Any) -> None:
+    # Plain mode's signature covers token, timestamp and nonce only: someone who read one
+    # request on the wire must not reuse its query string to ask for another follower's
+    # petitions or form link.
+    first = Follower(client).delivery("text", Content="我要信访")
+    assert first.post().status_code == 200
+    forged = Follower(client).delivery("text", Content="查询进度")
+    forged.nonce, forged.timestamp = first.nonce, first.timestamp
+    response = forged.post()
+    assert response.status_code == 403
+    assert "nonce" in response.content.decode()
+    assert Delivery.objects.count() == 1
+    assert Conversation.objects.count() == 1
+
+
+def test_a_resent_request_gets_only_the_stored_reply(client: Client, account: Any) -> None:
+    follower = Follower(client)
+    reply = follower.say("我要信访")
+    assert follower.redeliver() == reply  # same nonce, same message: WeChat re-sending
+    # A copy whose first answer is gone (purged, or never committed) does nothing new.
+    Delivery.objects.all().delete()
+    conversation = Conversation.objects.get()
+    assert follower.last is not None
+    response = follower.last.post()
+    assert response.status_code == 403
+    assert not Delivery.objects.exists()
+    assert Conversation.objects.get().version == conversation.version
+
+
+def test_a_safe_mode_account_refuses_plaintext(client: Client, db: Any) -> None:
+    make_account(compatible=False)
+    response = Follower(client).delivery("text", Content="我要信访").post()
+    assert response.status_code == 403
+    assert "安全模式" in response.content.decode()
+    assert_nothing_written()
+    assert "信访类型" in Follower(client, encrypted=True).say("我要信访")
+
+
+def test_a_compatible_mode_account_takes_both(client: Client, db: Any) -> None:
+    make_account(compatible=True)
+    assert "信访类型" in Follower(client).say("我要信访")
+    assert "信访类型" in Follower(client, encrypted=True).say("我要信访")
+
+
+def test_a_plain_mode_account_takes_plaintext(client: Client, db: Any) -> None:
+    make_account(aes=False)
+    assert "信访类型" in Follower(client).say("我要信访")

@@ -15,6 +15,7 @@ from xinfang.notify.models import ContactPoint
 from xinfang.wechat.models import Conversation, Step
 from xinfang.wechat.selectors import link_token
 from xinfang.wechat.tests.helpers import Follower, make_account
+from xinfang.wechat.tests.test_conversation import fill_until_images
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +95,27 @@ def test_forged_expired_or_foreign_links_are_refused(
     assert response.status_code == 403
     assert "链接已失效" in response.content.decode()
     assert not Case.objects.exists()
+
+
+def test_the_forwardable_link_does_not_show_the_phone(client: Client, account: Any) -> None:
+    # Anyone the link is forwarded to can open it until it expires: the phone is typed again.
+    follower = Follower(client)
+    path = form_path(follower.say("我要信访"))
+    fill_until_images(follower, identity="张三 13907311234")
+    page = client.get(path).content.decode()
+    assert "13907311234" not in page
+    assert 'value="张三"' in page
+
+
+def test_the_link_expires_after_two_hours_by_default(client: Client, account: Any) -> None:
+    assert "链接2小时内有效" in Follower(client).say("我要信访")
+
+
+def test_long_form_tokens_are_not_cut_into_one_key(client: Client, account: Any) -> None:
+    # Two form tokens sharing their first 128 characters are two submissions, not one.
+    path = form_path(Follower(client).say("我要信访"))
+    shared = "x" * 130
+    assert client.post(path, fields(form_token=shared + "1")).status_code == 302
+    second = fields(form_token=shared + "2", title="另一处路灯也长期不亮")
+    assert client.post(path, second).status_code == 302
+    assert Case.objects.count() == 2

@@ -48,6 +48,7 @@ class Command(BaseCommand):
             mapping=mapping,
             dry_run=options["dry_run"],
             partial=options["partial"],
+            source=path.name,
             progress=lambda done, total: self.stdout.write(f"  {done}/{total}"),
         )
         if options["errors"]:
