@@ -346,17 +346,31 @@ def run_child(kind: str, argv: list[str], db_name: str, var_dir: str) -> dict[st
 # --- main ---------------------------------------------------------------------------------
 
 
+def _reusable(admin_url: str, args: argparse.Namespace, var_dir: str) -> dict[str, Any] | None:
+    """The summary of a database loaded earlier with the same --n and --seed, migrated to the
+    current code; None when there is none, or it cannot be migrated (then it is reloaded)."""
+    _admin, db_url = pg_urls(args.pg, args.db_name)
+    if args.fresh or not database_exists(admin_url, args.db_name):
+        return None
+    meta = meta_read(db_url)
+    if not meta or meta.get("petitions") != args.n or meta.get("seed") != args.seed:
+        return None
+    try:
+        manage(bench_env(db_url, var_dir), "migrate", "--noinput", "-v0")  # the code moved on
+    except SetupError as exc:
+        log(f"cannot reuse {args.db_name} ({str(exc).strip().splitlines()[-1]}); reloading")
+        return None
+    return meta
+
+
 def prepare(admin_url: str, args: argparse.Namespace, argv: list[str], var_dir: str) -> dict:
     """Reuse the loaded and built database when it matches; else load, add, build."""
     _admin, db_url = pg_urls(args.pg, args.db_name)
-    meta = None
-    if not args.fresh and database_exists(admin_url, args.db_name):
-        meta = meta_read(db_url)
-    if meta and meta.get("petitions") == args.n and meta.get("seed") == args.seed:
-        if "rollup_full_build_s" in meta:
-            log(f"reusing {args.db_name}: loaded at {meta['t0']}, built")
-            return {**meta, "reused": True}
-    else:
+    meta = _reusable(admin_url, args, var_dir)
+    if meta is not None and "rollup_full_build_s" in meta:
+        log(f"reusing {args.db_name}: loaded at {meta['t0']}, built")
+        return {**meta, "reused": True}
+    if meta is None:
         load_args = argparse.Namespace(db_name=args.db_name, petitions=args.n, seed=args.seed)
         meta = database_load(admin_url, bench_env(db_url, var_dir), load_args)
         log("adding ratings, repeats, fast-channel flags and 督办 orders")
@@ -365,8 +379,6 @@ def prepare(admin_url: str, args: argparse.Namespace, argv: list[str], var_dir: 
         meta["extras_s"] = round(time.monotonic() - started, 1)
         log(f"extras: {meta['extras']} ({meta['extras_s']} s)")
         meta_write(db_url, meta)
-    # The code may have moved on since the load (e.g. a reused database): schema first.
-    manage(bench_env(db_url, var_dir), "migrate", "--noinput", "-v0")
     meta.update(run_child("build", argv, args.db_name, var_dir))
     meta_write(db_url, meta)
     return {**meta, "reused": False}
@@ -387,8 +399,6 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(meta), flush=True)
                 return 0
             started = time.monotonic()
-            _admin, db_url = pg_urls(args.pg, args.db_name)
-            manage(bench_env(db_url, var_dir), "migrate", "--noinput", "-v0")
             database_recreate(admin_url, run_db, template=args.db_name)
             log(f"measuring on a copy, {run_db} ({time.monotonic() - started:.0f} s to copy)")
             measured = run_child("measure", argv, run_db, var_dir)

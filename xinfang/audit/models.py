@@ -14,6 +14,8 @@ class AuditAction(models.TextChoices):
     IDENTITY_REVEAL = "identity.reveal", _("查看信访人身份信息")
     IDENTITY_EXPORT = "identity.export", _("导出信访人身份信息")
     DOCUMENT_ISSUE = "document.issue", _("出具文书")
+    CREDENTIAL_ISSUE = "credential.issue", _("签发接口凭据")
+    CREDENTIAL_REVOKE = "credential.revoke", _("停用接口凭据")
     AUTH_LOGIN = "auth.login", _("登录")
     AUTH_LOGIN_FAILED = "auth.login_failed", _("登录失败")
     AUTH_OTP_FAILED = "auth.otp_failed", _("动态验证码错误")

@@ -244,9 +244,12 @@ class EventCreateApi(GridApi):
 
 
 class GridTask(serializers.Serializer):
+    """What the grid worker needs to go and look: the place and staff's question. Nothing the
+    petitioner wrote (not even the title) leaves the system, since the grid may be run by the
+    unit complained about."""
+
     id = serializers.IntegerField()
     item_number = serializers.CharField(source="case.item_number")
-    title = serializers.CharField(source="case.title")
     region_code = serializers.CharField(source="case.region.code")
     region_name = serializers.CharField(source="case.region.full_name")
     address = serializers.SerializerMethodField()

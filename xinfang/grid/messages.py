@@ -47,6 +47,10 @@ TASK_NOT_FOUND = Msg("没有该核查任务。", "No such verification task.")
 WORKER_NOT_HERE = Msg(
     "该网格员不负责本件问题属地。", "This grid worker does not cover the place of this petition."
 )
+ACCUSATION_NO_GRID = Msg(
+    "检举控告件不派发网格核查：检举控告材料不得发往系统外（信访工作条例第三十条）。",
+    "Accusations are not sent for grid verification: their material stays in the system (Art. 30).",
+)
 DUE_PAST = Msg("核查期限不能早于今天。", "The due date cannot be in the past.")
 TASK_CREATED = Msg("派发网格核查任务：{question}", "Verification task sent: {question}")
 TASK_RESULT = Msg("网格员现场核查结果：{result}", "On-site verification result: {result}")

@@ -125,7 +125,8 @@ class GridEvent(models.Model):
         GridWorker, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     category_text = models.CharField(max_length=64)
-    address = models.CharField(max_length=200, blank=True)
+    # Often a resident's home address: personal data, encrypted at rest (DESIGN §3.6).
+    address = EncryptedTextField(blank=True, context="grid.event.address")
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     occurred_at = models.DateTimeField()

@@ -20,6 +20,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from xinfang.audit.models import AuditAction
+from xinfang.audit.services import audit_record
 from xinfang.cases.models import Attachment, Case, Channel, EventKind
 from xinfang.cases.services import UploadedFileData, case_event_append
 from xinfang.core import validators as v
@@ -40,8 +42,9 @@ from xinfang.grid.models import (
 from xinfang.grid.selectors import proxy_agent_org, workers_for_case
 from xinfang.intake import messages as intake_messages
 from xinfang.intake.services import Receipt, petition_submit, request_digest
+from xinfang.intake.text import delivery_key, title_derive
 from xinfang.intake.validation import RawFile, check_file, check_files, validate_petition
-from xinfang.notify.contacts import Contact
+from xinfang.notify.contacts import Contact, contact_phone
 from xinfang.notify.models import ContactRole, Medium
 from xinfang.orgs.models import Org, Region, User
 from xinfang.orgs.selectors import region_get
@@ -71,8 +74,28 @@ def _new_token() -> tuple[str, str, str]:
     return new.raw, new.digest, new.hint
 
 
+def _credential_audit(
+    action: AuditAction, system: GridSystem, actor: User | None, **detail: Any
+) -> None:
+    # Who handed a system the key to file petitions is audited like any staff act; the
+    # management command records no actor, and says so.
+    audit_record(
+        action=action,
+        actor=actor,
+        object_type="grid.system",
+        object_id=system.pk,
+        detail={
+            "code": system.code,
+            "hint": system.token_hint,
+            "via": "staff" if actor else "command",
+            **detail,
+        },
+    )
+
+
+@transaction.atomic
 def grid_system_create(
-    *, code: str, name: str, region: Region, signed: bool = False
+    *, code: str, name: str, region: Region, signed: bool = False, actor: User | None = None
 ) -> IssuedCredentials:
     token, digest, hint = _new_token()
     secret = secrets.token_urlsafe(32) if signed else ""
@@ -84,17 +107,32 @@ def grid_system_create(
         token_hint=hint,
         signing_secret=secret,
     )
+    _credential_audit(AuditAction.CREDENTIAL_ISSUE, system, actor, signed=bool(secret))
     return IssuedCredentials(system, token, secret)
 
 
-def grid_system_rotate(*, system: GridSystem, signed: bool | None = None) -> IssuedCredentials:
+@transaction.atomic
+def grid_system_rotate(
+    *, system: GridSystem, signed: bool | None = None, actor: User | None = None
+) -> IssuedCredentials:
     """A new token (and secret, if signing); the old ones stop working at once."""
     token, digest, hint = _new_token()
     keep_signing = bool(system.signing_secret) if signed is None else signed
     secret = secrets.token_urlsafe(32) if keep_signing else ""
     system.token_hash, system.token_hint, system.signing_secret = digest, hint, secret
     system.save(update_fields=["token_hash", "token_hint", "signing_secret"])
+    _credential_audit(
+        AuditAction.CREDENTIAL_ISSUE, system, actor, signed=bool(secret), rotated=True
+    )
     return IssuedCredentials(system, token, secret)
+
+
+@transaction.atomic
+def grid_system_disable(*, system: GridSystem, actor: User | None = None) -> None:
+    """The system's token stops working at once; its events, workers and tasks are kept."""
+    GridSystem.objects.filter(pk=system.pk).update(is_active=False)
+    system.is_active = False
+    _credential_audit(AuditAction.CREDENTIAL_REVOKE, system, actor)
 
 
 # ---------------------------------------------------------------- proxy submission
@@ -135,7 +173,7 @@ def _agent_contacts(auth: ProxyAuthority) -> tuple[list[Contact], Errors]:
     if not phone and not email:
         errors["agent_phone"] = [m.AGENT_CONTACT_REQUIRED]
     role = ContactRole.PROXY
-    contacts = [Contact(Medium.SMS, phone, role), Contact(Medium.EMAIL, email, role)]
+    contacts = [contact_phone(phone, role=role), Contact(Medium.EMAIL, email, role)]
     return contacts, errors
 
 
@@ -171,7 +209,7 @@ def _authority_check(
 
 def _petitioner_phone(data: Mapping[str, Any]) -> str:
     person = data.get("petitioner")
-    return v.normalize_phone(str(person.get("phone", ""))) if isinstance(person, Mapping) else ""
+    return str(person.get("phone", "")) if isinstance(person, Mapping) else ""
 
 
 def proxy_submit(
@@ -194,7 +232,7 @@ def proxy_submit(
     document, checked, contacts = _authority_check(authority, data, files)
     # Last, so that where the agent and the petitioner share a phone it counts as the
     # petitioner's (contacts_record keeps one row per address).
-    contacts.append(Contact(Medium.SMS, _petitioner_phone(data), ContactRole.PETITIONER))
+    contacts.append(contact_phone(_petitioner_phone(data), role=ContactRole.PETITIONER))
     with transaction.atomic():
         receipt = petition_submit(
             channel=Channel.PROXY,
@@ -279,7 +317,9 @@ def _event_petition(event: GridEventData) -> dict[str, Any]:
     if event.petitioner_name or event.petitioner_phone:
         person = {"name": event.petitioner_name, "phone": event.petitioner_phone}
     return {
-        "title": (event.title or f"{event.category}：{event.description}")[:100],
+        "title": title_derive(
+            subject=event.title, body=event.description, fallback=event.category or "网格事件"
+        ),
         "content": f"{event.description}\n\n【网格事件】" + "；".join(facts),
         "petition_type": event.petition_type,
         "region_code": event.region_code,
@@ -304,16 +344,20 @@ def _event_field(key: str, resident: bool) -> str:
     return names.get(key, key)
 
 
-def _event_files(event: GridEventData) -> list[UploadedFileData]:
+def _checked_photos(raws: Sequence[RawFile]) -> list[UploadedFileData]:
+    """Uploaded photos checked as intake checks attachments; problems reported as "photos",
+    the grid API's name for them."""
     try:
-        return check_files(list(event.photos))
+        return check_files(list(raws))
     except FieldErrors as exc:
         raise FieldErrors({"photos": exc.errors["attachments"]}) from exc
 
 
-def _check_place(system: GridSystem, region_code: str) -> Region | None:
+def _check_place(system: GridSystem, region_code: str) -> Region:
     region = region_get(code=region_code)
-    if region is not None and not region.code.startswith(system.region.prefix):
+    if region is None:
+        raise FieldErrors({"place.region_code": [intake_messages.REGION_UNKNOWN]})
+    if not region.code.startswith(system.region.prefix):
         raise FieldErrors({"place.region_code": [m.REGION_OUTSIDE_SYSTEM]})
     return region
 
@@ -322,18 +366,18 @@ def grid_event_submit(*, system: GridSystem, event: GridEventData) -> Receipt:
     """A grid event → a petition (channel grid), exactly once per system and event id: the
     same event posted again answers with the same petition."""
     region = _check_place(system, event.region_code)
-    files = _event_files(event)
+    files = _checked_photos(event.photos)
     resident = bool(event.petitioner_name or event.petitioner_phone)
     contacts = [
-        Contact(Medium.SMS, v.normalize_phone(event.reporter_phone), ContactRole.PROXY),
-        Contact(Medium.SMS, v.normalize_phone(event.petitioner_phone), ContactRole.PETITIONER),
+        contact_phone(event.reporter_phone, role=ContactRole.PROXY),
+        contact_phone(event.petitioner_phone, role=ContactRole.PETITIONER),
     ]
     with transaction.atomic():
         try:
             receipt = petition_submit(
                 channel=Channel.GRID,
                 data=_event_petition(event),
-                idempotency_key=f"grid:{system.code}:{event.event_id}",
+                idempotency_key=delivery_key("grid", system.code, event.event_id),
                 files=files,
                 contacts=contacts,
             )
@@ -341,7 +385,6 @@ def grid_event_submit(*, system: GridSystem, event: GridEventData) -> Receipt:
             raise FieldErrors(
                 {_event_field(k, resident): msgs for k, msgs in exc.errors.items()}
             ) from exc
-        assert region is not None  # noqa: S101  # intake refused an unknown region above
         worker = _worker_update(system, event, region)
         _event_record(system, event, receipt.case, worker)
     return receipt
@@ -453,7 +496,13 @@ def verification_task_create(
     due_at: datetime,
     actor_org: Org | None = None,
 ) -> VerificationTask:
-    """Ask the grid worker of the place to check something on site; logged on the case."""
+    """Ask the grid worker of the place to check something on site; logged on the case.
+
+    Never for a confidential accusation: the grid system is outside the petition system and
+    often run by the township that may be the accused unit (DESIGN §3.5).
+    """
+    if case.is_confidential_accusation:
+        raise ApplicationError(m.ACCUSATION_NO_GRID, code="accusation_confidential")
     if not workers_for_case(case=case).filter(pk=worker.pk).exists():
         raise FieldErrors({"worker": [m.WORKER_NOT_HERE]})
     if due_at < timezone.now():
@@ -512,10 +561,7 @@ def verification_task_result(
 
     Returns (task, recorded); posting the same result again records nothing.
     """
-    try:
-        files = check_files(list(data.photos))
-    except FieldErrors as exc:
-        raise FieldErrors({"photos": exc.errors["attachments"]}) from exc
+    files = _checked_photos(data.photos)
     digest = _result_digest(data, files)
     if task.status != TaskStatus.OPEN:
         _check_repeat(task, digest)

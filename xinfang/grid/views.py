@@ -24,6 +24,7 @@ from xinfang.grid.selectors import (
 )
 from xinfang.grid.services import NotProxyAgent, ProxyAuthority, proxy_submit
 from xinfang.intake.forms import form_data, form_field_errors
+from xinfang.intake.text import delivery_key
 
 # The citizen form's own mapping of POSTed fields and errors: the proxy page is that form
 # plus the authorisation, so both channels read petitions identically.
@@ -80,7 +81,7 @@ def proxy_new(request: HttpRequest) -> HttpResponse:
             authority=_authority(request),
             files=files,
             # One petition per filled-in form, however often "submit" is pressed.
-            idempotency_key=f"proxy:{request.user.pk}:{token}"[:128] if token else None,
+            idempotency_key=delivery_key("proxy", str(request.user.pk), token) if token else None,
         )
     except NotProxyAgent:
         return _forbidden(request)
@@ -103,7 +104,10 @@ def proxy_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_login_required
 def proxy_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The progress of a petition the agent submitted: what the petitioner would see."""
+    """The progress of a petition the agent submitted: what the petitioner would see, while
+    the agent still holds the proxy role."""
+    if proxy_agent_org(user=request.user) is None:
+        return _forbidden(request)
     item = proxy_get_for_agent(user=request.user, case_id=pk)
     if item is None:
         raise Http404

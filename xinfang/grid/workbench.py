@@ -16,7 +16,10 @@ TASK_PERMS = frozenset({Perm.CASE_HANDLE, Perm.CASE_ROUTE})
 
 
 def grid_task_possible(ctx: Context) -> bool:
-    """Offered only where a grid system has a worker for the case's place."""
+    """Offered only where a grid system has a worker for the case's place, and never for a
+    confidential accusation (verification_task_create refuses those)."""
+    if ctx.case.is_confidential_accusation:
+        return False
     return workers_for_case(case=ctx.case).exists()
 
 

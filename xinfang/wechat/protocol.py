@@ -8,15 +8,15 @@ encrypted the same way.
 
 The plain signature does not cover the body, so a signed query string seen once (plain mode is
 readable on the wire) could carry any message. Hence a POST must be fresh (timestamp within
-MAX_SKEW) and its nonce unused: a nonce seen before is accepted only with the same message, as
-an identical re-send that gets the stored reply and does nothing new (services.message_replay).
-An account with an EncodingAESKey takes only encrypted messages unless it is in compatible mode.
+MAX_SKEW) and a nonce seen before must come with the same message: that is WeChat re-sending
+(or a verbatim replay), which the delivery's unique key already answers with the stored reply
+and nothing new. An account with an EncodingAESKey takes only encrypted messages unless it is
+in compatible mode.
 """
 
 from __future__ import annotations
 
 import binascii
-import dataclasses
 import hashlib
 import hmac
 import struct
@@ -77,8 +77,7 @@ class Inbound:
     """One message or event, reduced to what the conversation needs.
 
     `key` names the delivery: MsgId for messages, FromUserName + CreateTime for events (which
-    carry no MsgId), as WeChat's own de-duplication advice says. `resent` marks a request whose
-    nonce came before with this same message: it may only get the reply already stored.
+    carry no MsgId), as WeChat's own de-duplication advice says.
     """
 
     openid: str
@@ -90,7 +89,6 @@ class Inbound:
     media_id: str = ""
     label: str = ""  # a location message's place description
     event_key: str = ""
-    resent: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,7 +135,7 @@ def _decrypt(account: WechatAccount, req: Request, encrypted: str) -> str:
         return str(PrpCrypto(crypto.key).decrypt(encrypted, account.appid))
     except InvalidAppIdException as exc:  # sealed for another account
         raise ProtocolError(BAD_SIGNATURE, status=403) from exc
-    except (ValueError, binascii.Error, UnicodeDecodeError, struct.error) as exc:
+    except (ValueError, IndexError, binascii.Error, UnicodeDecodeError, struct.error) as exc:
         raise ProtocolError(BAD_ENVELOPE, status=400) from exc
 
 
@@ -160,19 +158,16 @@ def _check_fresh(req: Request) -> None:
         raise ProtocolError(STALE, status=403)
 
 
-def _first_use(account: WechatAccount, req: Request, xml: str) -> bool:
-    """Remember the nonce with a digest of the message it carried: True on its first use,
-    False when it comes again with the same message (WeChat re-sending, or a verbatim replay);
-    refused when it comes with another message (a signed query string reused for a forged
-    body). In safe mode the digest is of the decrypted XML, the same however it is re-sealed."""
+def _check_nonce(account: WechatAccount, req: Request, xml: str) -> None:
+    """Remember the nonce with a digest of the message it carried, and refuse it with another
+    message (a signed query string reused for a forged body). The same message again is WeChat
+    re-sending or a verbatim replay: accepted, as the delivery key makes it change nothing. In
+    safe mode the digest is of the decrypted XML, the same however often it is re-sealed."""
     nonce = hashlib.sha256(req.nonce.encode()).hexdigest()[:32]  # any text; a safe cache key
     key = f"wechat:nonce:{account.pk}:{nonce}"
     digest = hashlib.sha256(xml.encode()).hexdigest()
-    if cache.add(key, digest, NONCE_TTL):
-        return True
-    if cache.get(key) != digest:
+    if not cache.add(key, digest, NONCE_TTL) and cache.get(key) != digest:
         raise ProtocolError(REPLAYED, status=403)
-    return False
 
 
 def _text(body: bytes | str) -> str:
@@ -197,8 +192,8 @@ def _envelope(text: str) -> str:
 
 
 def open_body(account: WechatAccount, req: Request, body: bytes) -> Inbound:
-    """Authenticate a POSTed message, decrypt it in safe mode, parse it, and mark it `resent`
-    when its nonce was used before with the same message."""
+    """Authenticate a POSTed message (fresh, its nonce not reused for another message),
+    decrypt it in safe mode, and parse it."""
     text = _text(body)
     if req.signature or not req.encrypted:
         _check_signature(req.signature, account.token, req.timestamp, req.nonce)
@@ -211,7 +206,8 @@ def open_body(account: WechatAccount, req: Request, body: bytes) -> Inbound:
         text = _decrypt(account, req, _envelope(text))
     _check_fresh(req)
     inbound = parse(text)
-    return dataclasses.replace(inbound, resent=not _first_use(account, req, text))
+    _check_nonce(account, req, text)  # after parsing: junk does not use up a nonce
+    return inbound
 
 
 def parse(xml: bytes | str) -> Inbound:

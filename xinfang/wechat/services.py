@@ -65,19 +65,6 @@ def message_handle(*, account: WechatAccount, inbound: Inbound, form_link: str) 
     raise RuntimeError(f"wechat: message {inbound.key} kept racing its conversation")
 
 
-def message_replay(*, account: WechatAccount, inbound: Inbound) -> str | None:
-    """The reply already given to a re-sent request (its nonce seen with this same message), or
-    None when there is none: such a request never does anything new. A first copy still being
-    handled holds the key's unique index, so the insert below waits for it and then fails."""
-    try:
-        with transaction.atomic():
-            Delivery.objects.create(account=account, key=inbound.key[:100])
-            transaction.set_rollback(True)  # the key was free: nothing was answered, keep nothing
-    except IntegrityError:
-        return _stored_reply(account, inbound.key)
-    return None
-
-
 @transaction.atomic
 def _handle_once(
     account: WechatAccount, inbound: Inbound, form_link: str, image: UploadedFileData | Msg | None

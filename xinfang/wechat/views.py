@@ -22,7 +22,7 @@ from xinfang.wechat import protocol
 from xinfang.wechat.models import WechatAccount
 from xinfang.wechat.protocol import ProtocolError
 from xinfang.wechat.selectors import account_get, draft_get, link_openid, link_token
-from xinfang.wechat.services import h5_submit, message_handle, message_replay
+from xinfang.wechat.services import h5_submit, message_handle
 
 _RECEIPT_SESSION_KEY = "xinfang_wechat_receipt"
 _TOKEN_PARAM = "t"  # noqa: S105  # the query parameter's name, not a secret
@@ -62,21 +62,12 @@ def callback(request: HttpRequest, code: str) -> HttpResponse:
             echo = protocol.verify_echo(account, req, request.GET.get("echostr", ""))
             return HttpResponse(echo, content_type="text/plain; charset=utf-8")
         inbound = protocol.open_body(account, req, request.body)
-        text = _answer(account, inbound)
+        link = form_link(account, inbound.openid)
+        text = message_handle(account=account, inbound=inbound, form_link=link)
         body, content_type = protocol.render_reply(account, req, inbound, text)
     except ProtocolError as exc:
         return _refuse(exc)
     return HttpResponse(body, content_type=content_type)
-
-
-def _answer(account: WechatAccount, inbound: protocol.Inbound) -> str:
-    if not inbound.resent:
-        link = form_link(account, inbound.openid)
-        return message_handle(account=account, inbound=inbound, form_link=link)
-    stored = message_replay(account=account, inbound=inbound)
-    if stored is None:
-        raise ProtocolError(protocol.REPLAYED, status=403)
-    return stored
 
 
 def _form_values(request: HttpRequest, account: WechatAccount, openid: str) -> Any:

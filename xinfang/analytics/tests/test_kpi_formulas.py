@@ -230,9 +230,7 @@ def test_unit_crossed_with_a_channel_reads_month_rows_or_facts(refreshed: KpiWor
     odd = Period(date(2025, 10, 3), date(2025, 10, 5))
     assert nd(kpi_summary(period=odd, slice=by_channel)["K2"]) == (2, 3)
     rows = kpi_breakdown(period=odd, slice=Slice(channel="api"), by="unit")
-    assert [(r.key, nd(r.kpis["K2"])) for r in rows if r.kpis["K2"].den] == [
-        (str(housing), (2, 3))
-    ]
+    assert [(r.key, nd(r.kpis["K2"])) for r in rows if r.kpis["K2"].den] == [(str(housing), (2, 3))]
     # Volume by unit and day: 08-01 housing A B C G H (F is credited to transport, its lead).
     series = volume_series(period=YEAR, slice=Slice(channel="api"), by="unit", grain="day")
     assert (date(2025, 8, 1), str(housing), 5) in [(p.bucket, p.key, p.count) for p in series]

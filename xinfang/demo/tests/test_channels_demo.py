@@ -140,6 +140,7 @@ def test_mail_to_the_printed_mailbox_is_one_petition(reference_data: None) -> No
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
     controller = smtp_controller(host="127.0.0.1", port=port)
+    controller.ready_timeout = 60.0  # a busy test machine may start the thread slowly
     controller.start()
     try:
         # The printed smtplib example, on this test's port.

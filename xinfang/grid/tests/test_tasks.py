@@ -117,36 +117,51 @@ def test_a_pulled_task_carries_the_question_but_not_the_petition(
     assert item["question"] == "请现场核实垃圾是否已清运，并拍照。"
 
 
-@pytest.mark.parametrize("how", ["submitted", "marked"])
-def test_no_grid_task_for_a_confidential_accusation(
-    client: Client, world: World, grid: IssuedCredentials, how: str
-) -> None:
-    """The grid is often run by the township that may be the accused unit (DESIGN §3.5):
-    neither the workbench nor the service sends an accusation out to it."""
-    kind = "accusation" if how == "submitted" else "appeal"
+@pytest.fixture(params=["submitted", "marked"])
+def accusation(request: Any, client: Client, world: World, grid: IssuedCredentials) -> Case:
+    """A confidential accusation: posted as one by the grid, or marked so by staff later."""
+    kind = "accusation" if request.param == "submitted" else "appeal"
     assert call(client, grid, "POST", EVENTS, event(petition_type=kind)).status_code == 201
     case = case_register(case=Case.objects.get(), actor=world.registrar)
-    if how == "marked":
+    if request.param == "marked":
         Case.objects.filter(pk=case.pk).update(is_confidential_accusation=True)
         case.refresh_from_db()
     assert case.is_confidential_accusation
-    events_before = CaseEvent.objects.filter(case=case).count()
-    page = as_user(world.registrar).get(f"/staff/cases/{case.pk}/").content.decode()
+    return case
+
+
+# The grid is often run by the township that may be the accused unit (DESIGN §3.5): an
+# accusation is never sent out to it.
+
+
+def test_the_workbench_offers_no_grid_task_for_a_confidential_accusation(
+    client: Client, world: World, grid: IssuedCredentials, accusation: Case
+) -> None:
+    events_before = CaseEvent.objects.filter(case=accusation).count()
+    page = as_user(world.registrar).get(f"/staff/cases/{accusation.pk}/").content.decode()
     assert 'data-action="grid_verify"' not in page
-    assert send_task(world.registrar, case).status_code == 403
+    assert send_task(world.registrar, accusation).status_code == 403
+    assert not VerificationTask.objects.exists()
+    assert CaseEvent.objects.filter(case=accusation).count() == events_before
+    assert call(client, grid, "GET", TASKS).json()["tasks"] == []
+
+
+def test_the_service_refuses_a_grid_task_for_a_confidential_accusation(
+    world: World, accusation: Case
+) -> None:
+    events_before = CaseEvent.objects.filter(case=accusation).count()
     with pytest.raises(ApplicationError) as refused:
         verification_task_create(
-            case=case,
+            case=accusation,
             actor=world.registrar,
             worker=GridWorker.objects.get(),
             question="核实",
             due_at=timezone.now() + timedelta(days=1),
         )
     assert refused.value.code == "accusation_confidential"
-    assert refused.value.message.zh
+    assert "检举控告" in refused.value.message.zh
     assert not VerificationTask.objects.exists()
-    assert CaseEvent.objects.filter(case=case).count() == events_before
-    assert call(client, grid, "GET", TASKS).json()["tasks"] == []
+    assert CaseEvent.objects.filter(case=accusation).count() == events_before
 
 
 def test_result_for_another_systems_task_is_not_found(

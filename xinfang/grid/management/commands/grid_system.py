@@ -8,7 +8,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError
 
 from xinfang.grid.models import GridSystem
-from xinfang.grid.services import IssuedCredentials, grid_system_create, grid_system_rotate
+from xinfang.grid.services import (
+    IssuedCredentials,
+    grid_system_create,
+    grid_system_disable,
+    grid_system_rotate,
+)
 from xinfang.orgs.selectors import region_get
 
 
@@ -35,7 +40,7 @@ class Command(BaseCommand):
         if system is None:
             raise CommandError(f"no grid system {code!r}", returncode=2)
         if options["action"] == "disable":
-            GridSystem.objects.filter(pk=system.pk).update(is_active=False)
+            grid_system_disable(system=system)
             self.stdout.write(f"{code}: disabled")
             return
         self._print(grid_system_rotate(system=system, signed=options["signed"] or None))
