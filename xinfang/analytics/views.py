@@ -154,6 +154,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         figures=_figures_cached(form, view),
         trail=region_trail(view=view, roots=roots),
         base=form.querystring(region=None, org=None),
+        # The Art. 41 report covers a whole year: the last one that has ended.
+        report_year=timezone.localdate().year - 1,
     )
     return render(request, "analytics/dashboard.html", context)
 

@@ -37,10 +37,12 @@ WECHAT_AES_KEY = "DemoOnlyXinfangEncodingAESKeyNotForRealUse0"  # 43 characters,
 WECHAT_CHECK = ("1767225600", "demo")  # timestamp, nonce of the printed URL check
 
 MAIL_DOMAIN = "xinfang.localhost"
-# (address, name, owner org code, region code)
+# (address, name, owner org code, region code). The leaders' mailboxes are run by the petition
+# bureaus of their level, which register the mail (the demo has staff there; a government
+# office as owner would register it too, see mailbox.services).
 MAILBOXES: list[tuple[str, str, str, str]] = [
-    (f"shengzhang@{MAIL_DOMAIN}", "省长信箱", "430000-ZF", "430000"),
-    (f"changsha-shizhang@{MAIL_DOMAIN}", "长沙市长信箱", "430100-ZF", "430100"),
+    (f"shengzhang@{MAIL_DOMAIN}", "省长信箱", "430000-XFJ", "430000"),
+    (f"changsha-shizhang@{MAIL_DOMAIN}", "长沙市长信箱", "430100-XFJ", "430100"),
 ]
 
 OPEN311_KEY = "demo-open311-key-changsha-12345"  # published demo value

@@ -53,9 +53,9 @@ def _printed(lines: list[tuple[str, str]], value: str) -> str:
 
 def test_a_second_run_creates_nothing_twice(lines: list[tuple[str, str]]) -> None:
     assert WechatAccount.objects.get().code == "changsha"
-    assert sorted(Mailbox.objects.values_list("name", "owner_org__name")) == [
-        ("省长信箱", "湖南省人民政府"),
-        ("长沙市长信箱", "长沙市人民政府"),
+    assert sorted(Mailbox.objects.values_list("name", "owner_org__code")) == [
+        ("省长信箱", "430000-XFJ"),
+        ("长沙市长信箱", "430100-XFJ"),
     ]
     assert ApiKey.objects.count() == 1
     assert GridSystem.objects.get().region.code == "430102"
@@ -151,5 +151,6 @@ def test_mail_to_the_printed_mailbox_is_one_petition(reference_data: None) -> No
         controller.stop()
     message = MailboxMessage.objects.select_related("case", "owner_org").get()
     assert message.case.channel == Channel.MAILBOX
-    assert message.owner_org.name == "湖南省人民政府"
+    assert message.owner_org.code == "430000-XFJ"
+    assert message.case.register_org.code == "430000-XFJ"  # the mailbox's owner registers it
     assert message.case.region.code == "430000"

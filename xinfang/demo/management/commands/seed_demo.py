@@ -41,6 +41,8 @@ class Command(BaseCommand):
             template_defaults_install()
             workflow_walk(progress=self.stdout.write)
             board_publish(progress=self.stdout.write)
+            # The dashboards read rollups; build them now rather than at the job's first run.
+            call_command("analytics_rebuild", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"{Case.objects.count()} petitions in the database"))
         self.stdout.write(f"\nDemo accounts (password: {units.DEMO_PASSWORD})")
         for username, role, unit in accounts:
