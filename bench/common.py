@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -80,6 +81,28 @@ def database_recreate(admin_url: str, name: str, *, template: str | None = None)
             conn.execute(create)
     except psycopg.Error as exc:
         raise SetupError(f"cannot (re)create database {name!r} via {admin_url}: {exc}") from exc
+
+
+def meta_read(db_url: str, table: str) -> dict[str, Any] | None:
+    """A loaded database's own record of what was loaded, or None when it was not (fully)
+    loaded: the loaders write it last, so its presence means the load finished."""
+    try:
+        with psycopg.connect(db_url, connect_timeout=5) as conn:
+            query = sql.SQL("SELECT summary FROM {}").format(sql.Identifier(table))
+            row = conn.execute(query).fetchone()
+    except psycopg.Error:
+        return None
+    return dict(row[0]) if row else None
+
+
+def meta_write(db_url: str, table: str, summary: dict[str, Any]) -> None:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        name = sql.Identifier(table)
+        conn.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} (summary jsonb NOT NULL)").format(name))
+        conn.execute(sql.SQL("DELETE FROM {}").format(name))
+        conn.execute(
+            sql.SQL("INSERT INTO {} (summary) VALUES (%s)").format(name), [json.dumps(summary)]
+        )
 
 
 def database_drop(admin_url: str, name: str) -> None:

@@ -51,6 +51,8 @@ from bench.common import (  # noqa: E402  (needs ROOT on sys.path)
     database_recreate,
     log,
     manage,
+    meta_read,
+    meta_write,
     percentile_ms,
     pg_urls,
     temp_var_dir,
@@ -144,26 +146,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 # --- the loaded database's own record ------------------------------------------------------
-
-
-def meta_read(db_url: str) -> dict[str, Any] | None:
-    """What the build recorded, or None when the database was not (fully) built."""
-    try:
-        with psycopg.connect(db_url, connect_timeout=5) as conn:
-            row = conn.execute(f"SELECT summary FROM {META_TABLE}").fetchone()  # noqa: S608
-    except psycopg.Error:
-        return None
-    return dict(row[0]) if row else None
-
-
-def meta_write(db_url: str, summary: dict[str, Any]) -> None:
-    with psycopg.connect(db_url, autocommit=True) as conn:
-        conn.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (summary jsonb NOT NULL)")
-        conn.execute(f"DELETE FROM {META_TABLE}")  # noqa: S608
-        conn.execute(
-            f"INSERT INTO {META_TABLE} (summary) VALUES (%s)",  # noqa: S608
-            [json.dumps(summary)],
-        )
 
 
 def extras_add(db_url: str, t0: datetime, seed: int) -> dict[str, int]:
@@ -328,7 +310,7 @@ def child_measure(args: argparse.Namespace, meta: dict[str, Any]) -> dict[str, A
 def child(args: argparse.Namespace) -> int:
     _admin, db_url = pg_urls(args.pg, args.db_name)
     django_setup(bench_env(db_url, args.var_dir or temp_var_dir()))
-    meta = meta_read(db_url) or {}
+    meta = meta_read(db_url, META_TABLE) or {}
     out = child_build(args, meta) if args.child == "build" else child_measure(args, meta)
     print(json.dumps(out), flush=True)
     return 0
@@ -352,7 +334,7 @@ def _reusable(admin_url: str, args: argparse.Namespace, var_dir: str) -> dict[st
     _admin, db_url = pg_urls(args.pg, args.db_name)
     if args.fresh or not database_exists(admin_url, args.db_name):
         return None
-    meta = meta_read(db_url)
+    meta = meta_read(db_url, META_TABLE)
     if not meta or meta.get("petitions") != args.n or meta.get("seed") != args.seed:
         return None
     try:
@@ -378,9 +360,9 @@ def prepare(admin_url: str, args: argparse.Namespace, argv: list[str], var_dir: 
         meta["extras"] = extras_add(db_url, datetime.fromisoformat(meta["t0"]), args.seed)
         meta["extras_s"] = round(time.monotonic() - started, 1)
         log(f"extras: {meta['extras']} ({meta['extras_s']} s)")
-        meta_write(db_url, meta)
+        meta_write(db_url, META_TABLE, meta)
     meta.update(run_child("build", argv, args.db_name, var_dir))
-    meta_write(db_url, meta)
+    meta_write(db_url, META_TABLE, meta)
     return {**meta, "reused": False}
 
 

@@ -44,6 +44,7 @@ from bench.common import (  # noqa: E402  (needs ROOT on sys.path)
     interruptible,
     log,
     manage,
+    meta_read,
     percentile_ms,
     pg_urls,
     server_start,
@@ -100,16 +101,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 # --- database -----------------------------------------------------------------------------
-
-
-def meta_read(db_url: str) -> dict[str, Any] | None:
-    """The loader's summary, or None when the database was not (fully) loaded."""
-    try:
-        with psycopg.connect(db_url, connect_timeout=5) as conn:
-            row = conn.execute(f"SELECT summary FROM {META_TABLE}").fetchone()  # noqa: S608
-    except psycopg.Error:
-        return None
-    return dict(row[0]) if row else None
 
 
 def database_load(admin_url: str, env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
@@ -327,7 +318,8 @@ def sweep_time(t0: datetime) -> dict[str, Any]:
 def prepare(admin_url: str, args: argparse.Namespace, var_dir: str) -> tuple[str, dict[str, Any]]:
     """Load (or with --keep reuse) the database; returns the one to measure and the summary."""
     _admin, db_url = pg_urls(args.pg, args.db_name)
-    meta = meta_read(db_url) if args.keep and database_exists(admin_url, args.db_name) else None
+    kept = args.keep and database_exists(admin_url, args.db_name)
+    meta = meta_read(db_url, META_TABLE) if kept else None
     if meta and meta.get("petitions") == args.petitions and meta.get("seed") == args.seed:
         log(f"reusing {args.db_name}: loaded at {meta['t0']}")
         manage(bench_env(db_url, var_dir), "migrate", "--noinput", "-v0")  # the code moved on
