@@ -446,9 +446,9 @@ def test_titles_follow_intakes_rule(client: Client, key: str) -> None:
     assert Case.objects.order_by("-pk").first().title == "路面：塌陷"
 
 
-def test_schemas_missing_fails_the_check(monkeypatch: Any, tmp_path: Any) -> None:
+def test_schemas_missing_skips_rather_than_passes(monkeypatch: Any, tmp_path: Any) -> None:
     monkeypatch.setattr(spec, "SCHEMA_DIR", tmp_path)
-    with pytest.raises(pytest.fail.Exception):
+    with pytest.raises(pytest.skip.Exception):
         spec.validate([], spec.ERRORS)
 
 
