@@ -41,6 +41,7 @@ from xinfang.analytics.viewpoints import Viewpoint
 from xinfang.cases.models import Case, Channel, DueState
 from xinfang.cases.workflow import OPEN_STATES
 from xinfang.clock.engine import TZ
+from xinfang.core import tables
 from xinfang.handling.models import SupervisionOrder, SupervisionStatus
 from xinfang.triage.models import HotIssue, HotIssueMember
 
@@ -581,7 +582,7 @@ EXPORT_TABLES: tuple[str, ...] = ("volume", "channel", "category", "area")
 
 def export_table(
     *, key: str, view: Viewpoint, period: Period, s: Slice, link: Link
-) -> exports.Table | None:
+) -> tables.Table | None:
     """A dashboard table for Excel/CSV: the breakdowns with every KPI (numerator,
     denominator, rate), the volume series as shown. None when the view has no such table."""
     title = f"{view.name} {period.start:%Y-%m-%d}—{period.end - timedelta(days=1):%Y-%m-%d}"
@@ -601,13 +602,13 @@ def export_table(
     )
 
 
-def _series_export(table: Table, title: str) -> exports.Table:
+def _series_export(table: Table, title: str) -> tables.Table:
     last = len(table.head) - 1
     kinds = ["text"] + ["int"] * (last - 1) + ["rate"]
     pairs = enumerate(zip(table.head, kinds, strict=True))
-    columns = [exports.Column(f"c{i}", head, kind) for i, (head, kind) in pairs]
+    columns = [tables.Column(f"c{i}", head, kind) for i, (head, kind) in pairs]
     rows = [
         {f"c{i}": (cell.text if i == 0 else cell.value) for i, cell in enumerate(row)}
         for row in table.rows
     ]
-    return exports.Table(f"{table.caption} {title}", columns, rows)
+    return tables.Table(f"{table.caption} {title}", columns, rows)

@@ -19,7 +19,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xinfang.analytics.exports import Column, Table, breakdown_table, table_xlsx
+from xinfang.analytics.exports import breakdown_table
 from xinfang.analytics.kpis import KPIS
 from xinfang.analytics.models import CaseFact, ReportDelivery
 from xinfang.analytics.selectors import (
@@ -30,6 +30,7 @@ from xinfang.analytics.selectors import (
     kpi_summary,
     region_prefix,
 )
+from xinfang.core.tables import Column, Table, table_xlsx
 from xinfang.handling.services import ONLINE_CHANNELS
 from xinfang.orgs.models import Region
 

@@ -41,6 +41,7 @@ from xinfang.analytics.viewpoints import (
 from xinfang.cases.models import Case, Channel
 from xinfang.cases.selectors import case_list_for_user
 from xinfang.cases.workflow import CaseStatus
+from xinfang.core import tables
 from xinfang.core.errors import Msg
 from xinfang.signin.decorators import staff_login_required
 
@@ -225,9 +226,9 @@ def cases(request: HttpRequest) -> HttpResponse:
         return render(request, "analytics/cases.html", {"form": form}, status=400)
     readable, total = _behind(request, form, view)
     fmt = request.GET.get("format", "")
-    if fmt in exports.FORMATS:  # the readable cases as a file (numbers, dates, units only)
+    if fmt in tables.FORMATS:  # the readable cases as a file (numbers, dates, units only)
         table = exports.case_list_table(readable, title=_kind_label(kpi))
-        return exports.table_response(
+        return tables.table_response(
             table, fmt, f"analytics-cases-{kpi}-{form.cleaned_data['part']}"
         )
     ids = Paginator(readable.values_list("pk", flat=True), PAGE_SIZE).get_page(
@@ -268,7 +269,7 @@ def _rows(ids: list[int]) -> list[Case]:
 @staff_login_required
 def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     """One dashboard table as Excel or CSV, for the same view, period and slice."""
-    if table not in board.EXPORT_TABLES or fmt not in exports.FORMATS:
+    if table not in board.EXPORT_TABLES or fmt not in tables.FORMATS:
         raise Http404
     form = DashboardForm.from_get(request.GET)
     _roots, view, denied = _resolve(request, form)
@@ -285,4 +286,4 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
         raise Http404
     where = view.key.replace(":", "-")
     name = f"analytics-{table}-{where}-{chosen.start:%Y%m%d}-{chosen.end:%Y%m%d}"
-    return exports.table_response(data, fmt, name)
+    return tables.table_response(data, fmt, name)

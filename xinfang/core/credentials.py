@@ -24,6 +24,8 @@ def credential_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def credential_new(*, prefix: str = "", hint_length: int = 8) -> NewCredential:
-    raw = prefix + secrets.token_urlsafe(CREDENTIAL_BYTES)
+def credential_new(*, prefix: str = "", hint_length: int = 8, raw: str = "") -> NewCredential:
+    """A random credential, or `raw` when the value was chosen elsewhere (the demo's published
+    ones): stored the same way either way, so nothing downstream tells them apart."""
+    raw = raw or prefix + secrets.token_urlsafe(CREDENTIAL_BYTES)
     return NewCredential(raw=raw, digest=credential_digest(raw), hint=raw[:hint_length])

@@ -95,28 +95,23 @@ def _mailboxes_create() -> list[Mailbox]:
 
 
 def _open311_key_create() -> ApiKey:
-    """Issued like any key, then given the published demo value in place of the random one
-    (still stored as a digest and prefix only, as the open311 app stores every key)."""
-    digest = credential_digest(OPEN311_KEY)
-    key = ApiKey.objects.filter(digest=digest).first()
+    """Issued like any key, with the published demo value (stored as a digest and prefix only,
+    as every key is)."""
+    key = ApiKey.objects.filter(digest=credential_digest(OPEN311_KEY)).first()
     if key is None:
-        key = api_key_issue(owner=OPEN311_OWNER, region=region_get(code="430100")).api_key
-        key.prefix, key.digest = OPEN311_KEY[: len(key.prefix)], digest
-        key.save(update_fields=["prefix", "digest"])
+        region = region_get(code="430100")
+        key = api_key_issue(owner=OPEN311_OWNER, region=region, raw=OPEN311_KEY).api_key
     return key
 
 
 def _grid_create() -> GridSystem:
-    """Created like any grid system, then given the published demo token (hash and hint)."""
+    """Created like any grid system, with the published demo token."""
     system = GridSystem.objects.filter(code=GRID_CODE).first()
     if system is None:
         region = Region.objects.get(code=GRID_REGION)
         system = grid_system_create(
-            code=GRID_CODE, name="芙蓉区网格化服务管理平台（演示）", region=region
+            code=GRID_CODE, name="芙蓉区网格化服务管理平台（演示）", region=region, token=GRID_TOKEN
         ).system
-        system.token_hash = credential_digest(GRID_TOKEN)
-        system.token_hint = GRID_TOKEN[: len(system.token_hint)]
-        system.save(update_fields=["token_hash", "token_hint"])
     grid_workers_sync(system=system, workers=GRID_WORKERS)  # update_or_create: idempotent
     return system
 

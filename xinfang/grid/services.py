@@ -25,7 +25,7 @@ from xinfang.audit.services import audit_record
 from xinfang.cases.models import Attachment, Case, Channel, EventKind
 from xinfang.cases.services import UploadedFileData, case_event_append
 from xinfang.core import validators as v
-from xinfang.core.credentials import credential_new
+from xinfang.core.credentials import NewCredential, credential_new
 from xinfang.core.errors import ApplicationError, Conflict, FieldErrors, Msg
 from xinfang.grid import messages as m
 from xinfang.grid.models import (
@@ -69,9 +69,8 @@ class IssuedCredentials:
     signing_secret: str = ""
 
 
-def _new_token() -> tuple[str, str, str]:
-    new = credential_new(prefix="grid_", hint_length=12)
-    return new.raw, new.digest, new.hint
+def _new_token(raw: str = "") -> NewCredential:
+    return credential_new(prefix="grid_", hint_length=12, raw=raw)
 
 
 def _credential_audit(
@@ -95,20 +94,27 @@ def _credential_audit(
 
 @transaction.atomic
 def grid_system_create(
-    *, code: str, name: str, region: Region, signed: bool = False, actor: User | None = None
+    *,
+    code: str,
+    name: str,
+    region: Region,
+    signed: bool = False,
+    actor: User | None = None,
+    token: str = "",
 ) -> IssuedCredentials:
-    token, digest, hint = _new_token()
+    """A connected grid system with a new token (or `token`, a value chosen elsewhere)."""
+    new = _new_token(token)
     secret = secrets.token_urlsafe(32) if signed else ""
     system = GridSystem.objects.create(
         code=code,
         name=name,
         region=region,
-        token_hash=digest,
-        token_hint=hint,
+        token_hash=new.digest,
+        token_hint=new.hint,
         signing_secret=secret,
     )
     _credential_audit(AuditAction.CREDENTIAL_ISSUE, system, actor, signed=bool(secret))
-    return IssuedCredentials(system, token, secret)
+    return IssuedCredentials(system, new.raw, secret)
 
 
 @transaction.atomic
@@ -116,15 +122,15 @@ def grid_system_rotate(
     *, system: GridSystem, signed: bool | None = None, actor: User | None = None
 ) -> IssuedCredentials:
     """A new token (and secret, if signing); the old ones stop working at once."""
-    token, digest, hint = _new_token()
+    new = _new_token()
     keep_signing = bool(system.signing_secret) if signed is None else signed
     secret = secrets.token_urlsafe(32) if keep_signing else ""
-    system.token_hash, system.token_hint, system.signing_secret = digest, hint, secret
+    system.token_hash, system.token_hint, system.signing_secret = new.digest, new.hint, secret
     system.save(update_fields=["token_hash", "token_hint", "signing_secret"])
     _credential_audit(
         AuditAction.CREDENTIAL_ISSUE, system, actor, signed=bool(secret), rotated=True
     )
-    return IssuedCredentials(system, token, secret)
+    return IssuedCredentials(system, new.raw, secret)
 
 
 @transaction.atomic

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from xinfang.core.tables import table_csv, text_table
 from xinfang.hotline.rows import RowError
 from xinfang.hotline.services import ImportReport
-from xinfang.hotline.tabular import write_csv
 
 ERROR_HEADER = ("行号 row", "列 column", "问题", "message")
 
 
 def errors_csv(errors: Sequence[RowError]) -> bytes:
     """The row-level error report: row number, column, message in Chinese and English."""
-    return write_csv(
-        ERROR_HEADER, ([str(e.row), e.column, e.message.zh, e.message.en] for e in errors)
-    )
+    rows = [[str(e.row), e.column, e.message.zh, e.message.en] for e in errors]
+    return table_csv(text_table(ERROR_HEADER, rows))
 
 
 def report_lines(report: ImportReport) -> list[str]:

@@ -23,6 +23,7 @@ from xinfang.audit.services import audit_record
 from xinfang.cases.models import Case, Channel, EventKind
 from xinfang.cases.services import case_event_append
 from xinfang.core.errors import ApplicationError, FieldErrors, Msg
+from xinfang.core.tables import table_file, text_table
 from xinfang.hotline.mapping import ColumnMapping
 from xinfang.hotline.models import Disposition, WorkOrder
 from xinfang.hotline.rows import (
@@ -35,7 +36,7 @@ from xinfang.hotline.rows import (
     row_parse,
 )
 from xinfang.hotline.selectors import hotline_cases
-from xinfang.hotline.tabular import Table, write_csv, write_xlsx
+from xinfang.hotline.tabular import Table
 from xinfang.intake.services import petition_submit, request_digest
 from xinfang.intake.text import delivery_key
 from xinfang.orgs.models import Org, User
@@ -380,10 +381,7 @@ def workorders_export(
     names = region_names(cases)
     header = [mapping.header(t) for t in mapping.exported()]
     rows = [case_row(c, mapping, names) for c in cases]
-    if fmt == "xlsx":
-        content = write_xlsx(header, rows)
-    else:
-        content = write_csv(header, rows, mapping.encoding)
+    content = table_file(text_table(header, rows, title="工单"), fmt, mapping.encoding)
     with transaction.atomic():
         audit_record(
             action=AuditAction.IDENTITY_EXPORT,

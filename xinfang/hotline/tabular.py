@@ -1,4 +1,5 @@
-"""Tables in and out: CSV (UTF-8 with or without BOM, GBK) and Excel .xlsx (openpyxl).
+"""Tables in: CSV (UTF-8 with or without BOM, GBK) and Excel .xlsx (openpyxl). Files go out
+through `core.tables` (whose CSV escaping `read_csv` undoes, so exports import back unchanged).
 
 Only the file format lives here; what the columns mean is `mapping`'s and `services`' business.
 """
@@ -7,23 +8,19 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import Cell, WriteOnlyCell
+from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from xinfang.core.errors import ApplicationError, Msg
+from xinfang.core.tables import csv_unescape
 
 XLSX_MAGIC = b"PK\x03\x04"
-# Excel (and LibreOffice) run a CSV cell starting with one of these as a formula.
-_FORMULA_START = re.compile(r"^'*[=+\-@\t\r]")
-_ESCAPED_START = re.compile(r"^'+[=+\-@\t\r]")
 # A 12345 centre's daily export has a few thousand rows; this bounds memory on a bad upload.
 MAX_ROWS = 200_000
 
@@ -116,47 +113,6 @@ def read_table(data: bytes, *, filename: str = "", encoding: str = "", sheet: st
     if is_xlsx(data, filename):
         return read_xlsx(data, sheet)
     return read_csv(data, encoding)
-
-
-def csv_escape(value: str) -> str:
-    """A CSV cell Excel shows as text: one that starts like a formula gets a leading "'"
-    (OWASP's advice against CSV injection). So does one already starting with quotes before
-    such a character, so that `csv_unescape` tells the two apart and every value round-trips."""
-    return f"'{value}" if _FORMULA_START.match(value) else value
-
-
-def csv_unescape(value: str) -> str:
-    """The value `csv_escape` was given: one leading "'" dropped before a formula start."""
-    return value[1:] if _ESCAPED_START.match(value) else value
-
-
-def write_csv(header: Sequence[str], rows: Iterable[Sequence[str]], encoding: str = "") -> bytes:
-    """CSV bytes; UTF-8 with a BOM by default, so Excel opens Chinese text correctly. Cells
-    that Excel would run as formulas are escaped (`csv_escape`); `read_csv` undoes it."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out)
-    writer.writerow([csv_escape(c) for c in header])
-    writer.writerows([csv_escape(c) for c in row] for row in rows)
-    return out.getvalue().encode(encoding or "utf-8-sig")
-
-
-def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[str]], title: str = "") -> bytes:
-    """An .xlsx with one sheet; every cell a string, so numbers such as phone numbers and
-    work order numbers keep their leading zeros and digits, and text starting with "=" is not
-    a formula (openpyxl would otherwise write it as one, and it would read back blank)."""
-    book = Workbook(write_only=True)
-    ws = book.create_sheet(title=title or "工单")
-    for row in (header, *rows):
-        ws.append([_text_cell(ws, value) for value in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _text_cell(ws: Any, value: str) -> Cell:
-    cell = WriteOnlyCell(ws, value=value)
-    cell.data_type = "s"  # set after the value, which would have made "=…" a formula
-    return cell
 
 
 def cell_text(value: Any) -> str:

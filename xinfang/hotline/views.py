@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from xinfang.cases.models import Case
 from xinfang.clock.engine import TZ
 from xinfang.core.errors import ApplicationError, FieldErrors, Msg
+from xinfang.core.tables import file_response
 from xinfang.hotline import selectors
 from xinfang.hotline.forms import CallForm, ExportForm, ImportForm
 from xinfang.hotline.mapping import mapping_load
@@ -248,13 +249,7 @@ def import_errors(request: HttpRequest) -> HttpResponse:
     """The last import's row errors as CSV (row, column, message)."""
     rows = request.session.get(IMPORT_ERRORS, [])
     errors = [RowError(r[0], r[1], Msg(r[2], r[3])) for r in rows]
-    return _download(errors_csv(errors), "import-errors.csv", "text/csv; charset=utf-8")
-
-
-def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return file_response(errors_csv(errors), "csv", "import-errors")
 
 
 def _day(value: Any) -> datetime | None:
@@ -276,10 +271,7 @@ def export_orders(request: HttpRequest) -> HttpResponse:
         user=request.user,  # type: ignore[arg-type]
     )
     stamp = timezone.localtime(timezone.now(), TZ).strftime("%Y%m%d%H%M")
-    if d["format"] == "xlsx":
-        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return _download(content, f"hotline-{stamp}.xlsx", kind)
-    return _download(content, f"hotline-{stamp}.csv", "text/csv; charset=utf-8")
+    return file_response(content, d["format"], f"hotline-{stamp}")
 
 
 def _form_text(form: Any) -> str:

@@ -100,8 +100,9 @@ def api_key_issue(
     org: Org | None = None,
     region: Region | None = None,
     returns_token: bool = False,
+    raw: str = "",
 ) -> IssuedKey:
-    new = credential_new()
+    new = credential_new(raw=raw)
     key = ApiKey.objects.create(
         owner=owner,
         contact=contact,

@@ -9,21 +9,13 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 
-from xinfang.analytics.exports import (
-    Column,
-    Table,
-    assessment_export,
-    breakdown_table,
-    case_list_table,
-    table_csv,
-    table_response,
-    table_xlsx,
-)
+from xinfang.analytics.exports import assessment_export, breakdown_table, case_list_table
 from xinfang.analytics.models import AssessmentScheme
 from xinfang.analytics.rollup import rollup_refresh
 from xinfang.analytics.selectors import Period, Slice, assessment_table, kpi_breakdown, kpi_cases
 from xinfang.analytics.tests.kpi_world import KpiWorld
 from xinfang.clock.engine import TZ
+from xinfang.core.tables import Column, Table, table_csv, table_response, table_xlsx
 from xinfang.orgs.models import OrgKind, Region
 
 NOW = datetime(2026, 1, 15, 9, tzinfo=TZ)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from xinfang.hotline.tabular import cell_text, read_csv, write_csv
+from xinfang.core.tables import table_csv, text_table
+from xinfang.hotline.tabular import cell_text, read_csv
 
 VALUES = [
     "=1+1",
@@ -23,7 +24,7 @@ VALUES = [
 
 @pytest.mark.parametrize("encoding", ["", "gbk"])
 def test_csv_escapes_formula_starts_and_reads_them_back_unchanged(encoding: str) -> None:
-    data = write_csv(["标题"], [[v] for v in VALUES], encoding)
+    data = table_csv(text_table(["标题"], [[v] for v in VALUES]), encoding)
     written = data.decode(encoding or "utf-8-sig")
     assert "\n'=1+1" in written.replace("\r\n", "\n")
     assert "\n'+8613907311234" in written.replace("\r\n", "\n")
