@@ -28,11 +28,10 @@ from xinfang.analytics.selectors import (
     Slice,
     kpi_breakdown,
     kpi_summary,
-    region_prefix,
 )
 from xinfang.core.tables import Column, Table, table_xlsx
 from xinfang.handling.services import ONLINE_CHANNELS
-from xinfang.orgs.models import Region
+from xinfang.orgs.selectors import region_get, region_prefix
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +120,7 @@ def annual_report(*, year: int, region_code: str = "") -> AnnualReport:
         return _shares([(r.key, r.label, r.volume) for r in rows], total, limit)
 
     channels = by("channel")
-    region = Region.objects.filter(code=region_code).first() if region_code else None
+    region = region_get(code=region_code) if region_code else None
     months = kpi_breakdown(period=period, slice=where, by="month")
     variant = str(getattr(settings, "XINFANG_KPI_SATISFACTION_VARIANT", "A"))
     return AnnualReport(

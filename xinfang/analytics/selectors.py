@@ -35,8 +35,7 @@ from xinfang.cases.models import Case, Channel
 from xinfang.cases.selectors import case_list_for_user
 from xinfang.catalog.models import Category, PetitionType
 from xinfang.orgs.models import Org, Region
-from xinfang.orgs.permissions import Perm
-from xinfang.orgs.selectors import staff_scope
+from xinfang.orgs.selectors import region_prefix
 
 __all__ = [
     "BREAKDOWN_BY",
@@ -146,14 +145,6 @@ def period_q(period: Period) -> Q:
         | Q(grain=Grain.DAY, bucket__gte=period.start, bucket__lt=first)
         | Q(grain=Grain.DAY, bucket__gte=last, bucket__lt=period.end)
     )
-
-
-def region_prefix(code: str) -> str:
-    """The prefix (significant digits) of a division code; unknown codes match nothing."""
-    if not code:
-        return ""
-    found = Region.objects.filter(code=code).values_list("prefix", flat=True).first()
-    return found if found is not None else code
 
 
 def slice_q(s: Slice, *, org_field: str = "org_id") -> Q:
@@ -412,20 +403,3 @@ def assessment_table(*, scheme_id: int, period: Period) -> list[AssessmentRow]:
     from xinfang.analytics.assessment import assessment_rows
 
     return assessment_rows(scheme_id=scheme_id, period=period)
-
-
-def stats_region_prefixes(*, user: object) -> frozenset[str] | None:
-    """The division prefixes whose statistics `user` may read: the regions of the units where
-    a role grants STATS_VIEW ("" covers every region). None: the user may read all."""
-    scope = staff_scope(user=user)
-    if scope.see_all:
-        return None
-    return frozenset(m.org.region.prefix for m in scope.memberships if Perm.STATS_VIEW in m.perms)
-
-
-def stats_region_allowed(*, user: object, region_code: str) -> bool:
-    allowed = stats_region_prefixes(user=user)
-    if allowed is None:
-        return True
-    prefix = region_prefix(region_code) if region_code else ""
-    return any(prefix.startswith(p) for p in allowed)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xinfang.orgs.models import Org, OrgKind, Region, RegionLevel
 from xinfang.orgs.permissions import Perm
-from xinfang.orgs.selectors import staff_scope
+from xinfang.orgs.selectors import region_get, staff_scope
 
 LEVEL_LABELS = {
     RegionLevel.PROVINCE: _("省级"),
@@ -97,7 +97,7 @@ def viewpoint_resolve(
             return Viewpoint(region=org.region, org=org)
         return None
     if region_code:
-        region = Region.objects.filter(code=region_code).first()
+        region = region_get(code=region_code)
         if region is None or not any(r.covers(region) for r in roots):
             return None
         return Viewpoint(region=region)

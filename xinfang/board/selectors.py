@@ -20,7 +20,7 @@ from xinfang.board.models import Publication, PublicationStatus
 from xinfang.core import refcache
 from xinfang.handling.models import Rating, RatingParty, RatingValue
 from xinfang.orgs.models import Region, RegionLevel
-from xinfang.orgs.selectors import region_children, region_get
+from xinfang.orgs.selectors import region_children, region_get, region_prefix
 
 PER_PAGE = 20
 # Offsets grow with the page number; past this the public is better served by a filter.
@@ -78,15 +78,6 @@ class UnitFigures:
 
 def published() -> QuerySet[Publication]:
     return Publication.objects.filter(status=PublicationStatus.PUBLISHED)
-
-
-def region_prefix(code: str) -> str:
-    """The significant digits of a division code ("430100" → "4301"): every division inside
-    it starts with them."""
-    region = region_get(code=code) if code else None
-    if region is not None:
-        return str(region.prefix)
-    return code.rstrip("0") if code.isdigit() else ""
 
 
 def prefix_range(prefix: str) -> tuple[str, str]:

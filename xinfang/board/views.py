@@ -20,7 +20,6 @@ from xinfang.board.selectors import (
     publication_get,
     published,
     region_choices,
-    region_prefix,
     unit_figures,
 )
 from xinfang.board.support import (
@@ -33,7 +32,7 @@ from xinfang.board.support import (
 )
 from xinfang.catalog.selectors import category_tree
 from xinfang.core.http import client_key
-from xinfang.orgs.selectors import region_get
+from xinfang.orgs.selectors import region_get, region_prefix
 from xinfang.triage.classifier import classify
 from xinfang.triage.selectors import similar_cases
 from xinfang.triage.textnorm import petition_text

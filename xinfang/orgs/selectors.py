@@ -21,6 +21,15 @@ def region_get(*, code: str) -> Region | None:
     return refcache.cached("region", code, lambda: Region.objects.filter(code=code).first())
 
 
+def region_prefix(code: str) -> str:
+    """The significant digits of a division code ("430100" → "4301"): every division inside
+    it starts with them."""
+    region = region_get(code=code) if code else None
+    if region is not None:
+        return str(region.prefix)
+    return code.rstrip("0") if code.isdigit() else ""
+
+
 def region_children(*, parent_code: str | None) -> QuerySet[Region]:
     if not parent_code:
         return Region.objects.filter(parent__isnull=True)

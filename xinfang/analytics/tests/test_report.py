@@ -69,6 +69,11 @@ def test_report_page_prints_and_is_scoped(kw: KpiWorld) -> None:
     handler = Client()
     force_login_verified(handler, make_staff(org=other, role=Role.HANDLER))
     assert handler.get(url).status_code == 403
+    # A unit's analyst sees that unit on the dashboard, never its county's report.
+    unit_analyst = Client()
+    force_login_verified(unit_analyst, make_staff(org=kw.w.housing, role=Role.ANALYST))
+    assert unit_analyst.get(url).status_code == 403
+    assert unit_analyst.get(url, {"region": "430102"}).status_code == 403
 
 
 class Inbox:
