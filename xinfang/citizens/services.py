@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hmac
 import math
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,7 +25,6 @@ from xinfang.core.errors import ApplicationError, FieldErrors, Msg
 
 CODE_DIGITS = 6
 # Codes go by SMS: mobile numbers only (validators also accept landlines for petitions).
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 MATERIAL_MAX = 2000
 
 PHONE_INVALID = Msg("请填写正确的手机号码。", "Enter a valid mobile phone number.")
@@ -73,7 +71,7 @@ def phone_index(phone: str) -> str:
 
 def _mobile(raw: str) -> str:
     phone = v.normalize_phone(raw.strip())
-    if not _MOBILE.match(phone):
+    if not v.is_mobile(phone):
         raise FieldErrors({"phone": [PHONE_INVALID]})
     return phone
 

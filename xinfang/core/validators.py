@@ -27,6 +27,11 @@ def normalize_phone(raw: str) -> str:
     return re.sub(r"[\s()]", "", raw).removeprefix("+86").removeprefix("0086")
 
 
+def is_mobile(phone: str) -> bool:
+    """A mainland mobile number (normalised): one an SMS can reach."""
+    return bool(_MOBILE.match(phone))
+
+
 def check_phone(phone: str) -> Msg | None:
     if _MOBILE.match(phone) or _LANDLINE.match(phone):
         return None

@@ -18,6 +18,7 @@ from xinfang.core.errors import ApplicationError, Conflict, FieldErrors
 from xinfang.intake import messages as m
 from xinfang.intake.validation import ValidPetition, validate_petition
 from xinfang.notify.contacts import Contact, contacts_record
+from xinfang.notify.services import outbox_record_receipt
 from xinfang.orgs.models import Org
 from xinfang.orgs.selectors import bureau_for_region
 from xinfang.triage.tasks import case_triage_task
@@ -128,6 +129,7 @@ def petition_submit(
             case, secret = case_create(data=new)
             if contacts:
                 contacts_record(case=case, contacts=contacts)
+            outbox_record_receipt(case=case)
             # Enqueued inside the transaction: the job exists if and only if the case does.
             case_triage_task.enqueue(case_id=case.pk)
     except IntegrityError:

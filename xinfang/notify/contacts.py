@@ -46,9 +46,3 @@ def contacts_record(*, case: Case, contacts: Iterable[Contact]) -> None:
             role=contact.role,
         )
     ContactPoint.objects.bulk_create(rows.values())
-    if rows:
-        # The receipt notice was planned before these addresses existed (case_create writes
-        # the RECEIVED event first): plan it again now that the petition's channel is known.
-        from xinfang.notify.services import outbox_replan_received
-
-        outbox_replan_received(case=case)

@@ -9,7 +9,6 @@ Staff: the users of the unit concerned whose role acts on the milestone, by e-ma
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,22 +16,22 @@ from django.conf import settings
 from django.utils import translation
 
 from xinfang.cases.models import Case, CaseEvent, Channel, EventKind
+from xinfang.cases.selectors import case_main_petitioner
 from xinfang.core import validators
 from xinfang.notify.contacts import contact_index
 from xinfang.notify.milestones import LEGALLY_REQUIRED, Milestone
 from xinfang.notify.models import (
     Audience,
-    ChannelPreference,
     ContactPoint,
     ContactRole,
     Medium,
     Notification,
     PreferredChannel,
 )
+from xinfang.notify.selectors import preference_get
 from xinfang.orgs.models import Membership, User
 from xinfang.orgs.permissions import Role
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 DEFAULT_LANGUAGE = "zh-hans"
 
 # The medium a channel's petitioners already use; anything else hears back by SMS.
@@ -59,23 +58,17 @@ class Recipient:
 
 def _mobile(phone: str) -> str:
     number = validators.normalize_phone(phone or "")
-    return number if _MOBILE.match(number) else ""
+    return number if validators.is_mobile(number) else ""
 
 
 def _main_phone(case: Case) -> tuple[str, str]:
     """(mobile number, blind index) of the named main petitioner, or empty strings."""
     if case.is_anonymous:
         return "", ""
-    main = case.petitioners.filter(is_main=True).order_by("seq").first()
+    main = case_main_petitioner(case=case)
     if main is None:
         return "", ""
     return _mobile(main.phone), main.phone_index
-
-
-def preference_for(*, phone_index: str) -> ChannelPreference | None:
-    if not phone_index:
-        return None
-    return ChannelPreference.objects.filter(phone_index=phone_index).first()
 
 
 def _by_medium(points: Iterable[ContactPoint], phone: str) -> dict[str, list[Recipient]]:
@@ -91,7 +84,7 @@ def citizen_recipients(*, case: Case, milestone: Milestone) -> tuple[list[Recipi
     """The addresses a citizen notice goes to, and the language to write it in."""
     points = list(case.contact_points.all())
     phone, index = _main_phone(case)
-    pref = preference_for(phone_index=index)
+    pref = preference_get(phone_index=index)
     own = _by_medium([p for p in points if p.role == ContactRole.PETITIONER], phone)
     default = CHANNEL_MEDIUM.get(case.channel, Medium.SMS)
     choice = pref.channel if pref else default

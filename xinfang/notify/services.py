@@ -121,8 +121,20 @@ def _too_old(event: CaseEvent) -> bool:
 
 
 def on_case_event(event: CaseEvent) -> None:
-    """The listener cases.services calls with each new event (registered in apps.py)."""
-    outbox_record_event(event)
+    """The listener cases.services calls with each new event (registered in apps.py).
+
+    Not for the receipt: case_create writes the RECEIVED event before intake has stored the
+    contact points that say where to answer, so intake queues it itself once they exist
+    (`outbox_record_receipt`) — planned once, not planned and then planned again.
+    """
+    if event.kind != EventKind.RECEIVED:
+        outbox_record_event(event)
+
+
+def outbox_record_receipt(*, case: Case) -> int:
+    """Queue the receipt notice of a new petition, after intake stored its contact points."""
+    event = case.events.filter(kind=EventKind.RECEIVED).order_by("pk").first()
+    return outbox_record_event(event) if event is not None else 0
 
 
 def outbox_record_event(event: CaseEvent) -> int:
@@ -145,23 +157,6 @@ def outbox_record_event(event: CaseEvent) -> int:
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     deliver_after_commit()
     return len(rows)
-
-
-def outbox_replan_received(*, case: Case) -> int:
-    """Queue the receipt notice again once intake has stored the case's contact points.
-
-    The RECEIVED event is written before them (cases.services.case_create runs first), so its
-    notice may have been planned for SMS when the petition asked to be answered by e-mail or
-    WeChat. Rows of that event not yet tried are dropped and planned anew; nothing that was
-    already attempted is touched.
-    """
-    event = case.events.filter(kind=EventKind.RECEIVED).order_by("pk").first()
-    if event is None:
-        return 0
-    Notification.objects.filter(
-        event=event, audience=Audience.CITIZEN, status=NotificationStatus.PENDING, attempts=0
-    ).delete()
-    return outbox_record_event(event)
 
 
 def _kick() -> None:
