@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from xinfang.audit.models import AuditAction
@@ -165,10 +166,16 @@ def attachment_rows(case: Case, files: Sequence[UploadedFileData]) -> list[Attac
             size=len(f.content),
             sha256=f.sha256,
         )
-        # Stored under a random name: the citizen's file name may itself carry personal data.
-        att.file.save(f"{secrets.token_hex(16)}", ContentFile(f.content), save=False)
+        file_store(att.file, f)
         rows.append(att)
     return rows
+
+
+def file_store(field: FieldFile, f: UploadedFileData) -> None:
+    """Write an uploaded file to storage for a not yet saved row. Under a random name: the
+    sender's file name may itself carry personal data (it is kept, encrypted or not, in the
+    row's own column)."""
+    field.save(secrets.token_hex(16), ContentFile(f.content), save=False)
 
 
 # No savepoint of its own: callers (intake) already hold the transaction, and a savepoint is

@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
@@ -23,7 +22,7 @@ from django.utils import timezone
 from xinfang.audit.models import AuditAction
 from xinfang.audit.services import audit_record
 from xinfang.cases.models import Attachment, Case, Channel, EventKind
-from xinfang.cases.services import UploadedFileData, case_event_append
+from xinfang.cases.services import UploadedFileData, case_event_append, file_store
 from xinfang.core import validators as v
 from xinfang.core.credentials import NewCredential, credential_new
 from xinfang.core.errors import ApplicationError, Conflict, FieldErrors, Msg
@@ -472,21 +471,25 @@ def grid_workers_sync(*, system: GridSystem, workers: Sequence[WorkerData]) -> t
     """Create or update a system's workers (its roster), all or none. Returns (created,
     updated); a worker who left is sent with is_active false, never deleted (tasks keep them)."""
     regions = _worker_regions(system, workers)
-    created = 0
-    for w in workers:
-        _, new = GridWorker.objects.update_or_create(
-            system=system,
-            external_id=w.external_id,
-            defaults={
-                "name": w.name,
-                "grid_code": w.grid_code,
-                "region": regions[w.region_code],
-                "phone": v.normalize_phone(w.phone),
-                "is_active": w.is_active,
-            },
-        )
-        created += int(new)
-    return created, len(workers) - created
+    wanted = {w.external_id: w for w in workers}  # a worker sent twice: the last one counts
+    known = {
+        g.external_id: g
+        for g in GridWorker.objects.filter(system=system, external_id__in=list(wanted))
+    }
+    fields = ("name", "grid_code", "region", "phone", "is_active", "updated_at")
+    now = timezone.now()  # bulk_update skips auto_now
+    rows: dict[str, GridWorker] = {}
+    for external_id, w in wanted.items():
+        row = known.get(external_id) or GridWorker(system=system, external_id=external_id)
+        row.name, row.grid_code, row.region = w.name, w.grid_code, regions[w.region_code]
+        row.phone, row.is_active = v.normalize_phone(w.phone), w.is_active
+        row.updated_at = now
+        rows[external_id] = row
+    # Two statements for the roster however long it is (up to a thousand workers a call).
+    GridWorker.objects.bulk_update([rows[k] for k in known], fields)
+    new = [row for k, row in rows.items() if k not in known]
+    GridWorker.objects.bulk_create(new)
+    return len(new), len(workers) - len(new)
 
 
 # ---------------------------------------------------------------- verification tasks
@@ -600,7 +603,7 @@ def _photos_store(task: VerificationTask, files: Sequence[UploadedFileData]) -> 
             size=len(f.content),
             sha256=f.sha256,
         )
-        photo.file.save(f.name, ContentFile(f.content), save=False)
+        file_store(photo.file, f)
         photo.save()
 
 

@@ -12,18 +12,13 @@ from xinfang.cases.models import Case, Channel, Petitioner
 from xinfang.cases.selectors import case_list_for_user
 from xinfang.catalog.models import Category
 from xinfang.catalog.selectors import category_get, dispatch_lookup
-from xinfang.core import crypto
+from xinfang.citizens.services import phone_index
 from xinfang.core import validators as v
 from xinfang.orgs.models import Org, OrgKind, Region
 from xinfang.orgs.selectors import org_nearest, region_get
 from xinfang.triage.gazetteer import locate
 
 CALLER_HISTORY_LIMIT = 20
-
-
-def phone_index(phone: str) -> str:
-    """The blind index intake stores for a petitioner's phone (cases.services)."""
-    return crypto.blind_index(v.normalize_phone(phone), context="phone")
 
 
 def caller_petitions(*, user: object, phone: str) -> list[Case]:

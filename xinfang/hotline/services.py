@@ -74,11 +74,6 @@ class ImportReport:
     unusable: bool = False  # the file itself is wrong (e.g. a required column is missing)
 
     @property
-    def written(self) -> bool:
-        """Whether this run stored anything (a bad file without --partial stores nothing)."""
-        return not self.dry_run and self.created > 0
-
-    @property
     def rejected_rows(self) -> int:
         return len({e.row for e in self.errors})
 
@@ -151,7 +146,7 @@ def _store(row: ParsedRow, agent: User | None) -> bool:
     return receipt.created
 
 
-def _error_of(row: ParsedRow, exc: ApplicationError, mapping: ColumnMapping) -> list[RowError]:
+def _error_of(row: ParsedRow, exc: ApplicationError) -> list[RowError]:
     if isinstance(exc, FieldErrors):
         return [RowError(row.row, k, m) for k, msgs in exc.errors.items() for m in msgs]
     return [RowError(row.row, row.column, exc.message)]
@@ -161,7 +156,6 @@ def _store_all(
     todo: Sequence[ParsedRow],
     *,
     report: ImportReport,
-    mapping: ColumnMapping,
     agent: User | None,
     progress: Progress | None,
 ) -> None:
@@ -172,7 +166,7 @@ def _store_all(
             with transaction.atomic():
                 created = _store(row, agent)
         except ApplicationError as exc:
-            report.errors.extend(_error_of(row, exc, mapping))
+            report.errors.extend(_error_of(row, exc))
             if not report.partial:
                 raise _Rollback from exc
             continue
@@ -205,7 +199,6 @@ def _store_audited(
     todo: Sequence[ParsedRow],
     *,
     report: ImportReport,
-    mapping: ColumnMapping,
     source: str,
     agent: User | None,
     progress: Progress | None,
@@ -216,7 +209,7 @@ def _store_audited(
     if not report.errors or report.partial:
         try:
             with transaction.atomic():
-                _store_all(todo, report=report, mapping=mapping, agent=agent, progress=progress)
+                _store_all(todo, report=report, agent=agent, progress=progress)
                 _audit_import(report, source=source, agent=agent)
             return
         except _Rollback:
@@ -251,9 +244,7 @@ def workorders_import(
     if dry_run:
         report.created = len(todo)  # would be created
         return report
-    _store_audited(
-        todo, report=report, mapping=mapping, source=source, agent=agent, progress=progress
-    )
+    _store_audited(todo, report=report, source=source, agent=agent, progress=progress)
     return report
 
 

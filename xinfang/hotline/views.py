@@ -27,6 +27,7 @@ from xinfang.hotline.reports import errors_csv
 from xinfang.hotline.rows import RowError
 from xinfang.hotline.services import Call, call_record, workorders_export, workorders_import
 from xinfang.hotline.tabular import read_table
+from xinfang.intake.forms import form_field_errors
 from xinfang.intake.validation import validate_petition
 from xinfang.orgs.models import Region
 from xinfang.orgs.permissions import Perm
@@ -44,12 +45,6 @@ ERRORS_KEPT = 5000  # in the session, for the CSV download
 # under 0.35 the classifier is guessing.
 HINT_MIN_CHARS = 6
 HINT_CATEGORY_MIN = 0.35
-# intake's field names → the entry form's inputs
-FIELD_INPUTS = {
-    "petitioner.name": "name",
-    "petitioner.phone": "phone",
-    "petitioner.address": "address",
-}
 
 
 def _province() -> str:
@@ -91,11 +86,10 @@ def _entry_page(request: HttpRequest, form: CallForm, status: int = 200) -> Http
 
 
 def _add_intake_errors(form: CallForm, exc: FieldErrors) -> None:
-    for key, msgs in exc.errors.items():
-        name = FIELD_INPUTS.get(key, key)
+    for name, msgs in form_field_errors(exc).items():
         target = name if name in form.fields else None
         for msg in msgs:
-            form.add_error(target, str(msg))
+            form.add_error(target, msg)
 
 
 def _call(form: CallForm) -> Call:

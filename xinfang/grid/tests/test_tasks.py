@@ -208,7 +208,7 @@ def test_since_reports_cancelled_tasks_and_cancelled_tasks_take_no_result(
     assert call(client, grid, "GET", f"{TASKS}?since=soon").status_code == 400
 
 
-def test_task_form_checks_worker_and_due_date(world: World, case: Case) -> None:
+def test_task_form_checks_due_date_and_question(world: World, case: Case) -> None:
     past = (timezone.localdate() - timedelta(days=1)).isoformat()
     assert send_task(world.registrar, case, due=past).status_code == 400
     assert send_task(world.registrar, case, question="").status_code == 400
@@ -242,7 +242,17 @@ def test_only_staff_who_work_the_case_may_send_tasks(world: World, case: Case) -
     assert not VerificationTask.objects.exists()
 
 
-def test_no_action_where_no_grid_worker_covers_the_place(world: World) -> None:
+def test_no_action_where_no_grid_worker_covers_the_place(
+    world: World, grid: IssuedCredentials
+) -> None:
+    # A connected grid with a worker — but in 天心区, not in the case's 芙蓉区.
+    GridWorker.objects.create(
+        system=grid.system,
+        external_id="W901",
+        grid_code="430103-1",
+        region=region("430103"),
+        name="王网格",
+    )
     case = case_register(case=make_case(), actor=world.registrar)
     page = as_user(world.registrar).get(f"/staff/cases/{case.pk}/").content.decode()
     assert 'data-action="grid_verify"' not in page

@@ -18,6 +18,7 @@ from xinfang.handling.tests.world import World
 from xinfang.hotline.tests.helpers import HEADER, order, read_xlsx, write_csv
 from xinfang.hotline.tests.test_entry import as_user, call
 from xinfang.hotline.tests.test_import import GOOD, run
+from xinfang.orgs.tests.factories import make_bureau
 
 pytestmark = pytest.mark.django_db
 
@@ -110,13 +111,16 @@ def test_the_upload_page_reports_rows_and_imports_nothing_of_a_bad_file(
 
 
 def test_the_staff_download_is_scoped_and_audited(world: World, tmp_path: Path) -> None:
-    assert run(write_csv(tmp_path / "o.csv", GOOD))[0] == 0
+    make_bureau("430103")  # 天心区: another county's bureau registers its calls
+    elsewhere = order("TX-0001", 问题属地="天心区", 地址="天心区某某路2号")
+    assert run(write_csv(tmp_path / "o.csv", [*GOOD, elsewhere]))[0] == 0
     agent = as_user(world.registrar)
     response = agent.get("/staff/hotline/export/", {"format": "csv"})
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith('.csv"')
     lines = response.content.decode("utf-8-sig").splitlines()
-    assert len(lines) == 1 + len(GOOD)
+    assert len(lines) == 1 + len(GOOD)  # 芙蓉区's registrar: not 天心区's call
+    assert not any("TX-0001" in line or "天心区" in line for line in lines)
     entry = AuditEntry.objects.filter(action=AuditAction.IDENTITY_EXPORT).latest("seq")
     assert entry.actor == world.registrar
     assert entry.detail["count"] == len(GOOD)
