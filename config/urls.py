@@ -53,7 +53,6 @@ urlpatterns = [
     path("staff/hotline/", include("xinfang.hotline.urls")),
     path("staff/analytics/", include("xinfang.analytics.urls")),
     path("wechat/", include("xinfang.wechat.urls")),
-    path("mailbox/", include("xinfang.mailbox.urls")),
     path("open311/v2/", include("xinfang.open311.urls")),
     path("api/grid/v1/", include("xinfang.grid.urls")),
     path("proxy/", include("xinfang.grid.proxy_urls")),

@@ -267,8 +267,9 @@ def relations_for(current: CaseStatus, to: CaseStatus) -> frozenset[str] | None:
     return EDGE_RELATIONS.get((current, to), MOVE_RELATIONS.get(to))
 
 
-def status_label(status: CaseStatus) -> Msg:
-    """A state's name in both UI languages; the English comes from the translation catalogue."""
+def status_label(status: models.Choices) -> Msg:
+    """A state's (or a close reason's) name in both UI languages; the English comes from the
+    translation catalogue."""
     with translation.override("zh-hans"):
         zh = str(status.label)
     with translation.override("en"):

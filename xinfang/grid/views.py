@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -11,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from xinfang.cases.selectors import case_get_for_user
-from xinfang.catalog.selectors import petition_type_list
 from xinfang.core.errors import ApplicationError, FieldErrors
 from xinfang.grid import messages as m
 from xinfang.grid.models import ProxyRelation
@@ -23,12 +21,12 @@ from xinfang.grid.selectors import (
     task_list_for_case,
 )
 from xinfang.grid.services import NotProxyAgent, ProxyAuthority, proxy_submit
-from xinfang.intake.forms import form_data, form_field_errors
+from xinfang.intake.forms import form_context, form_data, form_field_errors
 from xinfang.intake.text import delivery_key
 
 # The citizen form's own mapping of POSTed fields and errors: the proxy page is that form
 # plus the authorisation, so both channels read petitions identically.
-from xinfang.intake.validation import CONTENT_MAX, TITLE_MAX, RawFile
+from xinfang.intake.validation import RawFile
 from xinfang.signin.decorators import staff_gate, staff_login_required
 from xinfang.tracking.services import track_view
 
@@ -40,15 +38,7 @@ def _forbidden(request: HttpRequest) -> HttpResponse:
 def _render_form(
     request: HttpRequest, *, errors: dict[str, list[str]] | None = None, status: int = 200
 ) -> HttpResponse:
-    context = {
-        "types": petition_type_list(),
-        "relations": ProxyRelation.choices,
-        "values": request.POST if request.method == "POST" else {},
-        "errors": errors or {},
-        "form_token": request.POST.get("form_token") or uuid.uuid4().hex,
-        "title_max": TITLE_MAX,
-        "content_max": CONTENT_MAX,
-    }
+    context = form_context(request, errors=errors or {}, relations=ProxyRelation.choices)
     return render(request, "grid/proxy_submit.html", context, status=status)
 
 

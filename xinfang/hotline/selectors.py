@@ -16,7 +16,7 @@ from xinfang.citizens.services import phone_index
 from xinfang.core import validators as v
 from xinfang.orgs.models import Org, OrgKind, Region
 from xinfang.orgs.selectors import org_nearest, region_get
-from xinfang.triage.gazetteer import locate
+from xinfang.triage.gazetteer import locate, location_is_sure
 
 CALLER_HISTORY_LIMIT = 20
 
@@ -47,7 +47,7 @@ def region_resolve(*, value: str) -> Region | str:
     if exact:
         return "ambiguous"
     found = locate(value, within=province)
-    if found is None or found.candidates:
+    if found is None or not location_is_sure(found):
         return "unknown" if found is None else "ambiguous"
     return region_get(code=found.code) or "unknown"
 

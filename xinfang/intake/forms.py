@@ -3,13 +3,26 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from xinfang.cases.services import UploadedFileData
-from xinfang.core.errors import FieldErrors
-from xinfang.intake.validation import RawFile, check_files, validate_petition
+from xinfang.catalog.selectors import petition_type_list
+from xinfang.core import crypto
+from xinfang.core.errors import FieldErrors, Msg
+from xinfang.core.http import client_key
+from xinfang.core.ratelimit import window_count, window_hit
+from xinfang.intake.services import Receipt
+from xinfang.intake.validation import (
+    CONTENT_MAX,
+    TITLE_MAX,
+    RawFile,
+    check_files,
+    validate_petition,
+)
 
 _PERSON_FIELDS = ("name", "phone", "id_number", "address")
 
@@ -55,3 +68,52 @@ def form_files_checked(request: HttpRequest, data: dict[str, Any]) -> list[Uploa
         except FieldErrors as form_errors:
             raise FieldErrors({**form_errors.errors, **file_errors.errors}) from file_errors
         raise
+
+
+_SUBMIT_WINDOW = 3600
+SUBMIT_THROTTLED = Msg(
+    "提交过于频繁，请一小时后再试。您填写的内容仍保留在下方。",
+    "Too many petitions from this connection; try again in an hour. Your entries are kept below.",
+)
+RECEIPT_SESSION_KEY = "xinfang_receipt"
+
+
+def _submit_counter(request: HttpRequest) -> str:
+    return "intake.submit:" + crypto.blind_index(client_key(request), context="intake.client")
+
+
+def submit_throttled(request: HttpRequest) -> bool:
+    """Accepted petitions per client in the hour, over every web form (portal, WeChat H5);
+    a fixed window counted in the cache. A failed submit does not count, so fixing one's
+    errors is never refused."""
+    count = window_count(key=_submit_counter(request), window=_SUBMIT_WINDOW)
+    return count >= settings.XINFANG_SUBMIT_MAX_PER_HOUR
+
+
+def submit_counted(request: HttpRequest) -> None:
+    window_hit(key=_submit_counter(request), window=_SUBMIT_WINDOW)
+
+
+def form_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    """What intake/submit.html needs; `extra` adds or overrides (pre-filled values …)."""
+    return {
+        "types": petition_type_list(),
+        "values": request.POST if request.method == "POST" else {},
+        "errors": {},
+        "form_token": request.POST.get("form_token") or uuid.uuid4().hex,
+        "title_max": TITLE_MAX,
+        "content_max": CONTENT_MAX,
+        **extra,
+    }
+
+
+def receipt_remember(request: HttpRequest, receipt: Receipt) -> None:
+    """Keep the receipt for the page after the redirect; an anonymous petitioner's secret is
+    shown there once (a repeated submit keeps the one first shown)."""
+    earlier = request.session.get(RECEIPT_SESSION_KEY, {}).get("secret", "")
+    request.session[RECEIPT_SESSION_KEY] = {
+        "item_number": receipt.case.item_number,
+        "query_code": receipt.case.query_code,
+        "secret": receipt.secret or earlier,
+        "anonymous": receipt.case.is_anonymous,
+    }

@@ -10,7 +10,8 @@ TITLE_FROM_BODY = 30  # a title cut from the text: the length of a typical form 
 KEY_MAX = 128
 
 
-def _clip(text: str, limit: int) -> str:
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, marked with "…" where it was cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -23,16 +24,16 @@ def title_derive(*, subject: str, body: str, fallback: str) -> str:
     """
     subject = " ".join(subject.split())
     if len(subject) >= TITLE_MIN:
-        return _clip(subject, TITLE_MAX)
+        return clip(subject, TITLE_MAX)
     first = next((line.strip() for line in body.splitlines() if line.strip()), "")
     for candidate in (
         "：".join(p for p in (subject, first) if p),
         "：".join(p for p in (fallback, subject or first) if p),
     ):
-        title = _clip(candidate, TITLE_FROM_BODY)
+        title = clip(candidate, TITLE_FROM_BODY)
         if len(title) >= TITLE_MIN:
             return title
-    return _clip(fallback, TITLE_MAX)
+    return clip(fallback, TITLE_MAX)
 
 
 def delivery_key(channel: str, *parts: str) -> str:

@@ -29,7 +29,7 @@ from xinfang.core import validators as v
 from xinfang.core.errors import ApplicationError, Conflict, FieldErrors, Msg
 from xinfang.intake import messages as intake_messages
 from xinfang.intake.services import Receipt, petition_submit
-from xinfang.intake.text import delivery_key, title_derive
+from xinfang.intake.text import clip, delivery_key, title_derive
 from xinfang.intake.validation import CONTENT_MAX, CONTENT_MIN, check_file
 from xinfang.mailbox import messages as m
 from xinfang.mailbox.models import Mailbox, MailboxMessage
@@ -103,10 +103,6 @@ class MailPetition:
     contacts: list[Contact]
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _files(raws: Sequence[RawFile]) -> tuple[list[UploadedFileData], list[Skipped]]:
     """Files checked as the web form checks them; refused ones are skipped, not fatal, since
     the sender cannot correct a mail that is already sent."""
@@ -127,7 +123,7 @@ def _files(raws: Sequence[RawFile]) -> tuple[list[UploadedFileData], list[Skippe
 def _skipped_note(skipped: Sequence[Skipped]) -> str:
     if not skipped:
         return ""
-    lines = [f"· {_clip(s.name, 100)}：{s.reason.zh}" for s in skipped]
+    lines = [f"· {clip(s.name, 100)}：{s.reason.zh}" for s in skipped]
     return "\n\n" + m.SKIPPED_HEADING + "\n" + "\n".join(lines)
 
 

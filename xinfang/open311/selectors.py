@@ -25,12 +25,17 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
-from django.utils import timezone, translation
-from django.utils.functional import Promise
+from django.utils import timezone
 
 from xinfang.board.selectors import published
 from xinfang.cases.models import Case, Channel
-from xinfang.cases.workflow import OPEN_STATES, TERMINAL_STATES, CaseStatus, CloseReason
+from xinfang.cases.workflow import (
+    OPEN_STATES,
+    TERMINAL_STATES,
+    CaseStatus,
+    CloseReason,
+    status_label,
+)
 from xinfang.catalog.models import Category
 from xinfang.catalog.selectors import category_get, petition_type_list
 from xinfang.core import refcache
@@ -86,15 +91,6 @@ NOTICE_SECRET = Msg(
     "Anonymous tracking secret: {secret} (shown this once only; keep it).",
 )
 YES_NO = (("true", Msg("是", "Yes")), ("false", Msg("否", "No")))
-
-
-def both(label: str | Promise) -> Msg:
-    """A lazily translated label in both UI languages."""
-    with translation.override("zh-hans"):
-        zh = str(label)
-    with translation.override("en"):
-        en = str(label)
-    return Msg(zh, en)
 
 
 def jurisdiction_resolve(*, value: str) -> Region | None:
@@ -405,9 +401,9 @@ def _status_notes(case: Case, board: Mapping[str, Any] | None) -> Msg:
     if board is not None and board["is_replied"] and board["reply"]:
         reply = str(board["reply"])[:DESCRIPTION_MAX]
         return Msg(reply, reply)
-    label = both(CaseStatus(case.status).label)
+    label = status_label(CaseStatus(case.status))
     if case.close_reason:
-        reason = both(CloseReason(case.close_reason).label)
+        reason = status_label(CloseReason(case.close_reason))
         return Msg(f"{label.zh}：{reason.zh}", f"{label.en}: {reason.en}")
     return label
 

@@ -51,10 +51,9 @@ from xinfang.open311 import selectors as s
 from xinfang.open311.models import ApiKey, Open311Request
 from xinfang.orgs.models import Org, Region
 from xinfang.orgs.selectors import region_get
-from xinfang.triage.gazetteer import locate
+from xinfang.triage.gazetteer import locate_sure
 
 REPLAY_WINDOW = timedelta(hours=24)
-MIN_CONFIDENCE = 0.5  # below it the gazetteer is guessing (as for WeChat and the hotline)
 DESCRIPTION_MAX = 4000
 # Text parameters and their longest accepted length (description has its own message).
 _LIMITS = {
@@ -350,10 +349,8 @@ def _address_region(address: str, within: str) -> Region | None:
     """The region the address names, only when the gazetteer is sure (the rule of the other
     channels): an ambiguous or weak match names a common ancestor such as the province, which
     would send the petition to the wrong bureau, so the next rule decides instead."""
-    found = locate(address, within=within)
-    if found is None or found.candidates or found.confidence < MIN_CONFIDENCE:
-        return None
-    return region_get(code=found.code)
+    found = locate_sure(address, within=within)
+    return region_get(code=found.code) if found is not None else None
 
 
 def _full_name(delivery: Delivery) -> str:

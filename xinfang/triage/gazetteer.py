@@ -435,3 +435,20 @@ def locate(text: str, *, within: str = "43") -> Location | None:
     if not text:
         return None
     return gazetteer_get(within=within).locate(text)
+
+
+# Below this a reading is a guess (a shared street or village name, a lone short form).
+SURE_CONFIDENCE = 0.5
+
+
+def location_is_sure(loc: Location) -> bool:
+    """Whether a channel may route by this reading: no competing place and not a guess. An
+    ambiguous reading names a common ancestor (often the province), which would send the
+    petition to the wrong bureau; channels ask again or fall back instead."""
+    return not loc.candidates and loc.confidence >= SURE_CONFIDENCE
+
+
+def locate_sure(text: str, *, within: str = "43") -> Location | None:
+    """`locate`, but only a reading a channel may route by (`location_is_sure`)."""
+    loc = locate(text, within=within)
+    return loc if loc is not None and location_is_sure(loc) else None

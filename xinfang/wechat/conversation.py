@@ -31,7 +31,7 @@ from xinfang.notify.contacts import Contact
 from xinfang.notify.models import Medium
 from xinfang.orgs.models import Region
 from xinfang.orgs.selectors import bureau_for_region, region_get
-from xinfang.triage.gazetteer import locate
+from xinfang.triage.gazetteer import locate_sure
 from xinfang.wechat import messages as m
 from xinfang.wechat.models import Conversation, DraftImage, Step, WechatAccount
 from xinfang.wechat.protocol import Inbound
@@ -48,7 +48,6 @@ _RESTART = {"重填", "修改"}
 _ANONYMOUS = {"匿名"}
 _PHONE = re.compile(r"(?:\+?86[\s-]?)?(1\d{10}|0\d{2,3}-?\d{7,8})")
 _NAME_NOISE = re.compile(r"姓名|名字|手机号码?|电话|联系方式|[\s:：,，;；。.、/]")
-_MIN_CONFIDENCE = 0.5  # below it the gazetteer is guessing; ask for a clearer place
 _SUMMARY_CHARS = 60
 
 
@@ -245,8 +244,7 @@ def region_from_text(*, account: WechatAccount, text: str) -> Region | str:
     region = region_get(code=text) if text.isdigit() else None
     if region is None and text:
         for within in dict.fromkeys((account.region.prefix, settings.XINFANG_PROVINCE)):
-            loc = locate(text, within=within)
-            if loc and not loc.candidates and loc.confidence >= _MIN_CONFIDENCE:
+            if loc := locate_sure(text, within=within):
                 region = region_get(code=loc.code)
                 break
     if region is None:

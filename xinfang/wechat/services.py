@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
@@ -34,8 +35,15 @@ _ATTEMPTS = 5
 DOWNLOAD_FAILED = Msg("下载失败", "download failed")
 
 
-def _stored_reply(account: WechatAccount, key: str) -> str | None:
-    delivery = Delivery.objects.filter(account=account, key=key).first()
+def _row_key(inbound: Inbound) -> str:
+    """The delivery's key as stored (Delivery.key holds 100 characters): long keys hashed, so
+    the row written and the row looked up for a redelivery are always the same."""
+    key = inbound.key
+    return key if len(key) <= 100 else hashlib.sha256(key.encode()).hexdigest()
+
+
+def _stored_reply(account: WechatAccount, inbound: Inbound) -> str | None:
+    delivery = Delivery.objects.filter(account=account, key=_row_key(inbound)).first()
     return None if delivery is None else delivery.reply
 
 
@@ -47,7 +55,7 @@ def message_handle(*, account: WechatAccount, inbound: Inbound, form_link: str) 
     and any petition it submits are written in one transaction, so a concurrent redelivery waits
     on the key's unique index and then finds the first one's reply.
     """
-    stored = _stored_reply(account, inbound.key)
+    stored = _stored_reply(account, inbound)
     if stored is not None:
         return stored
     # An image is fetched before the transaction: no database lock waits on WeChat's servers.
@@ -56,7 +64,7 @@ def message_handle(*, account: WechatAccount, inbound: Inbound, form_link: str) 
         try:
             return _handle_once(account, inbound, form_link, image)
         except IntegrityError:
-            stored = _stored_reply(account, inbound.key)
+            stored = _stored_reply(account, inbound)
             if stored is not None:
                 return stored
             # The follower's first two messages both created the conversation; go again.
@@ -69,7 +77,7 @@ def message_handle(*, account: WechatAccount, inbound: Inbound, form_link: str) 
 def _handle_once(
     account: WechatAccount, inbound: Inbound, form_link: str, image: UploadedFileData | Msg | None
 ) -> str:
-    delivery = Delivery.objects.create(account=account, key=inbound.key[:100])
+    delivery = Delivery.objects.create(account=account, key=_row_key(inbound))
     conv, _ = Conversation.objects.get_or_create(account=account, openid=inbound.openid)
     reply = dispatch(Turn(account, inbound, conv, form_link, image))
     delivery.reply = reply

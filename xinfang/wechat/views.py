@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.conf import settings
@@ -12,19 +11,26 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from xinfang.catalog.selectors import petition_type_list
 from xinfang.core.errors import ApplicationError, FieldErrors
 
 # The web form's own translation of POSTed fields and uploads: one form, two channels.
-from xinfang.intake.forms import form_data, form_field_errors, form_files_checked
-from xinfang.intake.validation import CONTENT_MAX, TITLE_MAX
+from xinfang.intake.forms import (
+    RECEIPT_SESSION_KEY,
+    SUBMIT_THROTTLED,
+    form_context,
+    form_data,
+    form_field_errors,
+    form_files_checked,
+    receipt_remember,
+    submit_counted,
+    submit_throttled,
+)
 from xinfang.wechat import protocol
 from xinfang.wechat.models import WechatAccount
 from xinfang.wechat.protocol import ProtocolError
 from xinfang.wechat.selectors import account_get, draft_get, link_openid, link_token
 from xinfang.wechat.services import h5_submit, message_handle
 
-_RECEIPT_SESSION_KEY = "xinfang_wechat_receipt"
 _TOKEN_PARAM = "t"  # noqa: S105  # the query parameter's name, not a secret
 
 
@@ -89,15 +95,12 @@ def _render_form(
     errors: dict[str, list[str]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    context = {
-        "types": petition_type_list(),
-        "values": _form_values(request, account, openid),
-        "errors": errors or {},
-        "form_token": request.POST.get("form_token") or uuid.uuid4().hex,
-        "title_max": TITLE_MAX,
-        "content_max": CONTENT_MAX,
-        "wechat_account": account,
-    }
+    context = form_context(
+        request,
+        values=_form_values(request, account, openid),
+        errors=errors or {},
+        wechat_account=account,
+    )
     return render(request, "intake/submit.html", context, status=status)
 
 
@@ -110,6 +113,9 @@ def form(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "wechat/link_invalid.html", {"account": account}, status=403)
     if request.method == "GET":
         return _render_form(request, account, openid)
+    if submit_throttled(request):  # the link may be forwarded: the portal's limit applies
+        errors = {"form": [str(SUBMIT_THROTTLED)]}
+        return _render_form(request, account, openid, errors=errors, status=429)
     data = form_data(request.POST)
     try:
         files = form_files_checked(request, data)
@@ -125,17 +131,13 @@ def form(request: HttpRequest, code: str) -> HttpResponse:
     except ApplicationError as exc:
         errors = {"form": [str(exc.message)]}
         return _render_form(request, account, openid, errors=errors, status=400)
-    request.session[_RECEIPT_SESSION_KEY] = {
-        "item_number": receipt.case.item_number,
-        "query_code": receipt.case.query_code,
-        "secret": receipt.secret or request.session.get(_RECEIPT_SESSION_KEY, {}).get("secret", ""),
-        "anonymous": receipt.case.is_anonymous,
-    }
+    submit_counted(request)
+    receipt_remember(request, receipt)
     return redirect("wechat:receipt", code=account.code)
 
 
 def receipt(request: HttpRequest, code: str) -> HttpResponse:
-    data = request.session.get(_RECEIPT_SESSION_KEY)
+    data = request.session.get(RECEIPT_SESSION_KEY)
     if not data:
         raise Http404
     return render(request, "intake/receipt.html", {"receipt": data})

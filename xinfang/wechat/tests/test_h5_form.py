@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from xinfang.cases.models import Case
@@ -119,3 +120,18 @@ def test_long_form_tokens_are_not_cut_into_one_key(client: Client, account: Any)
     second = fields(form_token=shared + "2", title="另一处路灯也长期不亮")
     assert client.post(path, second).status_code == 302
     assert Case.objects.count() == 2
+
+
+def test_a_forwarded_link_is_held_to_the_portals_hourly_limit(
+    client: Client, account: Any, settings: Any
+) -> None:
+    settings.XINFANG_SUBMIT_MAX_PER_HOUR = 1
+    cache.clear()
+    follower = Follower(client)
+    path = form_path(follower.say("我要信访"))
+    web = Client()
+    assert web.post(path, fields(form_token="t-1")).status_code == 302
+    refused = web.post(path, fields(form_token="t-2", title="另一件事情：楼道灯坏了"))
+    assert refused.status_code == 429
+    assert "另一件事情：楼道灯坏了" in refused.content.decode()  # what was typed is kept
+    assert Case.objects.count() == 1
