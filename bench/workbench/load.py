@@ -41,7 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import log  # noqa: E402  (needs ROOT on sys.path)
+from bench.common import log, meta_write  # noqa: E402  (needs ROOT on sys.path)
 
 BATCH = 25_000
 META_TABLE = "bench_workbench_meta"
@@ -779,7 +779,8 @@ def load(args: argparse.Namespace) -> dict[str, Any]:
         "load_s": round(load_s, 1),
         "vacuum_s": round(time.monotonic() - vacuum_started, 1),
     }
-    meta_write(summary)
+    # Written last, through its own connection: its presence means the load finished.
+    meta_write(os.environ["DATABASE_URL"], META_TABLE, summary)
     return summary
 
 
@@ -865,15 +866,6 @@ def _counters_write(cursor: Any, counters: Counter[tuple[int, int]]) -> None:
             "SET last = cases_itemcounter.last + EXCLUDED.last",
             [org, year, last],
         )
-
-
-def meta_write(summary: dict[str, Any]) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (summary jsonb NOT NULL)")
-        cursor.execute(f"DELETE FROM {META_TABLE}")  # noqa: S608
-        cursor.execute(f"INSERT INTO {META_TABLE} (summary) VALUES (%s)", [json.dumps(summary)])  # noqa: S608
 
 
 def main(argv: list[str] | None = None) -> int:

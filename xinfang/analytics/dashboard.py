@@ -27,7 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from xinfang.analytics import exports
-from xinfang.analytics.kpis import KPIS
+from xinfang.analytics.kpis import KPIS, rate_text
 from xinfang.analytics.selectors import (
     BreakdownRow,
     KpiValue,
@@ -151,10 +151,6 @@ class Dashboard:
 # --- formatting -----------------------------------------------------------------------------
 
 
-def percent(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.1f}%"
-
-
 def number(n: int) -> str:
     return f"{n:,}"
 
@@ -222,7 +218,7 @@ def kpi_cards(summary: dict[str, KpiValue], link: Link) -> list[Card]:
             Card(
                 key=key,
                 label=str(d.label),
-                value=percent(value.rate),
+                value=rate_text(value.rate),
                 num=value.num,
                 den=value.den,
                 num_url=link(key, "num"),
@@ -244,7 +240,7 @@ def _head_cards(summary: dict[str, KpiValue], online: int, link: Link) -> list[C
         Card(
             "ONLINE",
             _("网上信访占比"),
-            percent(share),
+            rate_text(share),
             online,
             vol,
             online_links,
@@ -318,7 +314,7 @@ def volume_panel(period: Period, s: Slice, link: Link) -> tuple[dict[str, Any], 
         rate = None if pct is None else pct / 100
         row += [
             Cell(number(totals[b]), cell_link(b), value=totals[b]),
-            Cell(_fmt_pct(share[i]), value=rate),
+            Cell(rate_text(rate), value=rate),
         ]
         table.rows.append(row)
     total_online = sum(online.values())
@@ -327,10 +323,6 @@ def volume_panel(period: Period, s: Slice, link: Link) -> tuple[dict[str, Any], 
 
 def _pct(part: int, whole: int) -> float | None:
     return round(part * 100 / whole, 1) if whole else None
-
-
-def _fmt_pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}%"
 
 
 def _channel_table(counts: dict[str, dict[date, int]], labels: dict[str, Any], link: Link) -> Table:
@@ -343,7 +335,7 @@ def _channel_table(counts: dict[str, dict[date, int]], labels: dict[str, Any], l
                 Cell(str(labels.get(channel, channel))),
                 Cell(_("是") if channel in ONLINE_CHANNELS else _("否")),
                 Cell(number(n), link("VOL", "num", channel=channel)),
-                Cell(_fmt_pct(_pct(n, whole))),
+                Cell(rate_text(_share(n, whole))),
             ]
         )
     return table
@@ -374,7 +366,9 @@ def breakdown_table(
         for k in TABLE_KPIS:
             v = r.kpis[k]
             title = f"{number(v.num)} / {number(v.den)}"
-            cells.append(Cell(percent(v.rate), link(k, "num", **narrowed) if v.den else "", title))
+            cells.append(
+                Cell(rate_text(v.rate), link(k, "num", **narrowed) if v.den else "", title)
+            )
         table.rows.append(cells)
         if drill:
             table.drill.append(f"{param}={narrowed[param]}")

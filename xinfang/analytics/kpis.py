@@ -154,3 +154,8 @@ def kpi_rate(
     if d.kind == "count":
         return num, den, None
     return num, den, (num / den if den else None)
+
+
+def rate_text(rate: float | None, digits: int = 1) -> str:
+    """A rate as pages print it: "93.4%" (the report: two digits), "—" without a denominator."""
+    return "—" if rate is None else f"{rate * 100:.{digits}f}%"

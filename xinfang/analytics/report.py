@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xinfang.analytics.exports import breakdown_table
-from xinfang.analytics.kpis import KPIS
+from xinfang.analytics.kpis import KPIS, rate_text
 from xinfang.analytics.models import CaseFact, ReportDelivery
 from xinfang.analytics.selectors import (
     KpiValue,
@@ -41,11 +41,6 @@ REPORT_RATES = ("K1", "K2", "K3", "K17", "K6", "K7", "K9", "K10", "K18")
 TOP = 10
 
 
-def percent(rate: float | None) -> str:
-    """A rate as the report prints it: "93.40%", or "—" without a denominator."""
-    return "—" if rate is None else f"{rate * 100:.2f}%"
-
-
 @dataclass(frozen=True)
 class Share:
     key: str
@@ -55,7 +50,7 @@ class Share:
 
     @property
     def percent(self) -> str:
-        return percent(self.share)
+        return rate_text(self.share, digits=2)
 
 
 @dataclass
@@ -85,7 +80,7 @@ class AnnualReport:
 
     @property
     def online_percent(self) -> str:
-        return percent(self.online / self.total if self.total else None)
+        return rate_text(self.online / self.total if self.total else None, digits=2)
 
 
 def _shares(rows: list[tuple[str, str, int]], total: int, limit: int | None = None) -> list[Share]:
@@ -143,7 +138,10 @@ def annual_report(*, year: int, region_code: str = "") -> AnnualReport:
         returned=summary["K10"].num,
         supervision_orders=summary["K12b"].num,
         supervised_cases=summary["K12b"].den,
-        rates=[(k, str(KPIS[k].label), summary[k], percent(summary[k].rate)) for k in REPORT_RATES],
+        rates=[
+            (k, str(KPIS[k].label), summary[k], rate_text(summary[k].rate, digits=2))
+            for k in REPORT_RATES
+        ],
         satisfaction_variant=variant,
         notes=[
             _("提出和采纳建议的情况未在系统中登记，请另行填报。"),
@@ -191,7 +189,7 @@ def monthly_report_message(*, period: Period, recipients: list[str]) -> EmailMes
     lines.append(_("信访量：{n} 件").format(n=summary["VOL"].num))
     for kpi in REPORT_RATES:
         v = summary[kpi]
-        lines.append(f"{KPIS[kpi].label}: {percent(v.rate)} ({v.num}/{v.den})")
+        lines.append(f"{KPIS[kpi].label}: {rate_text(v.rate, digits=2)} ({v.num}/{v.den})")
     message = EmailMessage(
         subject=_("信访工作月报 {month}").format(month=label),
         body="\n".join(lines),

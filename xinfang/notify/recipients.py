@@ -139,7 +139,7 @@ def citizen_language(*, case: Case, event: CaseEvent, preferred: str) -> str:
     if preferred:
         return _supported(preferred)
     if event.kind == EventKind.RECEIVED:  # the first notice: nothing to look up yet
-        return _supported(str(event.payload.get("language") or translation.get_language()))
+        return _supported(str(translation.get_language()))
     first = (
         Notification.objects.filter(case=case, audience=Audience.CITIZEN)
         .order_by("pk")

@@ -36,7 +36,13 @@ from xinfang.notify.recipients import (
     citizen_recipients,
     staff_recipients,
 )
-from xinfang.notify.rendering import data_fields, render_notice, tracking_url, workbench_url
+from xinfang.notify.rendering import (
+    Rendered,
+    data_fields,
+    render_notice,
+    tracking_url,
+    workbench_url,
+)
 from xinfang.orgs.models import User
 
 logger = logging.getLogger(__name__)
@@ -73,11 +79,17 @@ def _rows(
     data = {"item_number": case.item_number, "query_code": case.query_code, "title": case.title}
     data |= data_fields(notice.fields)
     now = timezone.now()
+    texts: dict[str, Rendered] = {}  # the text depends on the medium, not the recipient
     rows = []
     for recipient in recipients:
-        text = render_notice(
-            milestone=notice.milestone, medium=recipient.medium, language=language, context=context
-        )
+        text = texts.get(recipient.medium)
+        if text is None:
+            text = texts[recipient.medium] = render_notice(
+                milestone=notice.milestone,
+                medium=recipient.medium,
+                language=language,
+                context=context,
+            )
         rows.append(
             Notification(
                 key=notification_key(event=event, notice=notice, recipient=recipient),

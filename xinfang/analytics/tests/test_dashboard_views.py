@@ -25,9 +25,10 @@ from xinfang.analytics.dashboard import ONLINE_CHANNELS
 from xinfang.analytics.rollup import rollup_refresh
 from xinfang.analytics.selectors import Period, Slice, kpi_breakdown, kpi_cases, kpi_summary
 from xinfang.analytics.tests.kpi_world import KpiWorld
-from xinfang.cases.models import Case
-from xinfang.cases.tests.factories import make_case
+from xinfang.cases.models import Case, Channel
+from xinfang.cases.tests.factories import make_case, petition_payload
 from xinfang.clock.engine import TZ
+from xinfang.intake.services import petition_submit
 from xinfang.orgs.models import Org, User
 from xinfang.orgs.permissions import Role
 from xinfang.orgs.tests.factories import make_bureau, make_staff
@@ -229,6 +230,20 @@ def test_the_online_share_counts_the_online_channels(world: Any) -> None:
     )
     vol = summary["VOL"].num
     assert card(soup, "ONLINE") == (percent(online / vol), f"{online} / {vol}")
+    assert card(soup, "ONLINE") == ("100.0%", "10 / 10")  # the ten are API petitions
+
+
+def test_a_letter_is_not_an_online_petition(world: Any) -> None:
+    _kw, p = world
+    letter = petition_submit(
+        channel=Channel.LETTER,
+        data=petition_payload(title="来信反映路灯不亮", region_code="430102"),
+        received_at=datetime(2025, 9, 2, 9, tzinfo=TZ),
+    ).case
+    rollup_refresh(now=NOW)
+    assert letter.channel == Channel.LETTER
+    _status, soup = page(p.county, f"{DASH}?{Q2025}")
+    assert card(soup, "ONLINE") == ("90.9%", "10 / 11")  # hand-worked: 10 ÷ 11
 
 
 def test_a_month_and_a_custom_period(world: Any) -> None:
