@@ -19,7 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from xinfang.analytics.facts import CategoryTops, case_queryset, fact_compute
+from xinfang.analytics.facts import CategoryTops, cases_load, fact_compute
 from xinfang.analytics.models import (
     PART_ORG,
     PARTS,
@@ -125,8 +125,8 @@ def facts_compute(
     tops = tops or CategoryTops()
     exclusions = _exclusions(case_ids)
     return [
-        fact_compute(case=case, now=now, tops=tops, exclusions=exclusions.get(case.pk, ()))
-        for case in case_queryset().filter(pk__in=case_ids)
+        fact_compute(data=data, now=now, tops=tops, exclusions=exclusions.get(data.case.pk, ()))
+        for data in cases_load(case_ids)
     ]
 
 
