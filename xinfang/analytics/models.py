@@ -305,6 +305,40 @@ class UnitRollup(RollupSums):
         return f"{self.grain}{self.bucket} org{self.org_id}"
 
 
+# The detail dimensions a MarginRollup row can hold one of: its `dim` value → the column of
+# AreaRollup (and CaseFact) it comes from.
+MARGIN_DIMS: dict[str, str] = {
+    "category": "category_id",
+    "channel": "channel",
+    "type": "petition_type",
+}
+
+
+class MarginRollup(RollupSums):
+    """AreaRollup summed over all but one detail dimension: per county and bucket, one row per
+    value of one dimension (`dim` in MARGIN_DIMS, `key` its value as text) and the total
+    (`dim` = `key` = ""). Region views that filter or group by at most one of category,
+    channel and type read these: a province year is a few thousand rows per figure instead of
+    one per county × category × channel × type."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    bucket = models.DateField()
+    region = models.CharField(max_length=12, default="")
+    dim = models.CharField(max_length=8, default="")
+    key = models.CharField(max_length=32, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grain", "bucket", "region", "dim", "key"], name="margin_rollup_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["dim", "grain", "bucket"], name="margin_rollup_dim")]
+
+    def __str__(self) -> str:
+        return f"{self.grain}{self.bucket} {self.region} {self.dim}={self.key}"
+
+
 class RollupState(models.Model):
     """The single row holding the incremental refresh's watermark (last CaseEvent id seen)."""
 

@@ -15,12 +15,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max
+from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from xinfang.analytics.facts import CategoryTops, cases_load, fact_compute
 from xinfang.analytics.models import (
+    MARGIN_DIMS,
     PART_ORG,
     PARTS,
     AreaRollup,
@@ -28,6 +29,7 @@ from xinfang.analytics.models import (
     Exclusion,
     Grain,
     KpiRollup,
+    MarginRollup,
     RollupState,
     RollupSums,
     UnitRollup,
@@ -36,9 +38,9 @@ from xinfang.cases.models import Case, CaseEvent
 
 log = logging.getLogger(__name__)
 
-# (table, grain, bucket, unit, county, category, channel, type); the reduced tables zero the
-# dimensions they do not keep.
-Key = tuple[str, str, date, int, str, int, str, str]
+# (table, grain, bucket, dimensions): the dimensions as (column, value) pairs of that table.
+Dims = tuple[tuple[str, Any], ...]
+Key = tuple[str, str, date, Dims]
 Delta = dict[Key, Counter[str]]
 STATE = "kpi"
 # Event ids are taken before their transactions commit, so a low id can become visible after a
@@ -46,19 +48,25 @@ STATE = "kpi"
 # idempotent, so reading a case twice costs only time).
 OVERLAP = 1000
 BATCH = 500
+DAY, MONTH = str(Grain.DAY), str(Grain.MONTH)
 
 
 def contributions(fact: CaseFact, sign: int = 1, into: Delta | None = None) -> Delta:
     """What one fact adds to the full table's day rows: per key, +1 to each part's
     denominator and its numerator to the numerator (`expand` derives the other rows)."""
     out: Delta = defaultdict(Counter) if into is None else into
-    dims = (fact.region, fact.category_id, fact.channel, fact.petition_type)
+    dims = (
+        ("region", fact.region),
+        ("category_id", fact.category_id),
+        ("channel", fact.channel),
+        ("petition_type", fact.petition_type),
+    )
     for part in PARTS:
         day = getattr(fact, f"{part}_day")
         if day is None:
             continue
         org = int(getattr(fact, PART_ORG.get(part, "org_id")) or 0)
-        counter = out[("full", str(Grain.DAY), day, org, *dims)]
+        counter = out[("full", DAY, day, (("org_id", org), *dims))]
         counter[f"{part}_den"] += sign
         num = int(getattr(fact, f"{part}_num") or 0)
         if num:
@@ -66,50 +74,72 @@ def contributions(fact: CaseFact, sign: int = 1, into: Delta | None = None) -> D
     return out
 
 
+def _derived(dims: Dims) -> dict[str, list[Dims]]:
+    """The rows of the other tables a full-table row adds to."""
+    d = dict(dims)
+    region = ("region", d["region"])
+    area = tuple(pair for pair in dims if pair[0] != "org_id")
+    margins: list[Dims] = [(region, ("dim", ""), ("key", ""))] + [
+        (region, ("dim", dim), ("key", str(d[column]))) for dim, column in MARGIN_DIMS.items()
+    ]
+    return {"area": [area], "unit": [(("org_id", d["org_id"]), region)], "margin": margins}
+
+
 def expand(delta: Delta) -> Delta:
-    """Full-table day sums → the rows kept: full table by month, the reduced tables by day
-    and by month. Done on the summed delta, not per case."""
+    """Full-table day sums → the rows kept: the full table by month, the others by day and
+    by month. Done on the summed delta, not per case."""
     out: Delta = defaultdict(Counter)
-    for (_table, _grain, day, org, region, cat, channel, ptype), counter in delta.items():
-        month = str(Grain.MONTH), day.replace(day=1)
+    for (_table, _grain, day, dims), counter in delta.items():
+        month = day.replace(day=1)
         # The full table is kept by month only: by day it would hold about one row per case
         # and part (unit × category × channel × type is nearly unique per petition).
-        out[("full", *month, org, region, cat, channel, ptype)].update(counter)
-        for grain, bucket in ((str(Grain.DAY), day), month):
-            out[("area", grain, bucket, 0, region, cat, channel, ptype)].update(counter)
-            out[("unit", grain, bucket, org, region, 0, "", "")].update(counter)
+        out[("full", MONTH, month, dims)].update(counter)
+        for table, rows in _derived(dims).items():
+            for row in rows:
+                out[(table, DAY, day, row)].update(counter)
+                out[(table, MONTH, month, row)].update(counter)
     return out
 
 
-TABLES: dict[str, type[RollupSums]] = {"full": KpiRollup, "area": AreaRollup, "unit": UnitRollup}
+TABLES: dict[str, type[RollupSums]] = {
+    "full": KpiRollup,
+    "area": AreaRollup,
+    "unit": UnitRollup,
+    "margin": MarginRollup,
+}
+SUMS: tuple[str, ...] = tuple(f"{p}_{x}" for p in PARTS for x in ("num", "den"))
 
 
-def _key_fields(key: Key) -> tuple[type[RollupSums], dict[str, Any]]:
-    table, grain, bucket, org, region, category, channel, ptype = key
-    fields: dict[str, Any] = {"grain": grain, "bucket": bucket, "region": region}
-    if table != "area":
-        fields["org_id"] = org
-    if table != "unit":
-        fields |= {"category_id": category, "channel": channel, "petition_type": ptype}
-    return TABLES[table], fields
+def _upsert_sql(model: type[RollupSums], dims: Sequence[str]) -> str:
+    """INSERT … ON CONFLICT DO UPDATE adding to the sums (PostgreSQL and SQLite ≥ 3.24): one
+    statement per row whether or not it exists, and concurrent writers cannot lose sums."""
+    table = model._meta.db_table
+    key = ["grain", "bucket", *dims]
+    columns = ", ".join([*key, *SUMS])
+    marks = ", ".join(["%s"] * (len(key) + len(SUMS)))
+    adds = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in SUMS)
+    # Identifiers come from model metadata and PARTS only; every value is a parameter.
+    return (
+        f"INSERT INTO {table} ({columns}) VALUES ({marks}) "  # noqa: S608
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {adds}"
+    )
 
 
 def rollup_apply(delta: Delta) -> None:
     """Add a delta to the rollup rows (creating rows as needed), inside the caller's
-    transaction. Rows are updated with F() increments so concurrent writers cannot lose sums."""
-    for key, counter in delta.items():
-        changes = {c: n for c, n in counter.items() if n}
-        if not changes:
+    transaction: one executemany per table and set of dimensions."""
+    batches: dict[tuple[str, tuple[str, ...]], list[list[Any]]] = defaultdict(list)
+    for (table, grain, bucket, dims), counter in delta.items():
+        if not any(counter.values()):
             continue
-        model, fields = _key_fields(key)
-        increments = {c: F(c) + n for c, n in changes.items()}
-        if model._default_manager.filter(**fields).update(**increments):
-            continue
-        try:
-            with transaction.atomic():
-                model._default_manager.create(**fields, **changes)
-        except IntegrityError:  # created meanwhile by another writer: add to it instead
-            model._default_manager.filter(**fields).update(**increments)
+        names = tuple(name for name, _value in dims)
+        values = [value for _name, value in dims]
+        batches[(table, names)].append([grain, bucket, *values, *(counter.get(c, 0) for c in SUMS)])
+    with connection.cursor() as cursor:
+        for (table, names), rows in batches.items():
+            # In key order, so two writers lock shared rows in the same order (no deadlock).
+            rows.sort(key=lambda row: tuple(row[: 2 + len(names)]))
+            cursor.executemany(_upsert_sql(TABLES[table], names), rows)
 
 
 def _exclusions(case_ids: Sequence[int]) -> dict[int, list[Exclusion]]:
@@ -218,8 +248,6 @@ TABLE_DIMS = {
     "area": ("region", "category_id", "channel", "petition_type"),
     "unit": ("org", "region"),
 }
-TABLE_GRAINS = {"full": (Grain.MONTH,), "area": (Grain.DAY, Grain.MONTH),
-                "unit": (Grain.DAY, Grain.MONTH)}  # fmt: skip
 
 
 def _rollup_sql(table: str, grain: str) -> str:
@@ -227,31 +255,68 @@ def _rollup_sql(table: str, grain: str) -> str:
     database: a rebuild holds no per-key state in Python however many petitions there are."""
     model, dims = TABLES[table], TABLE_DIMS[table]
     out_dims = ["org_id" if d == "org" else d for d in dims]
-    columns = [f"{p}_{x}" for p in PARTS for x in ("num", "den")]
     selects = []
     for part in PARTS:
         fields = [f"{_bucket_sql(part + '_day', grain)} AS bucket"]
         fields += [f"{PART_ORG.get(part, 'org_id')} AS org_id" if d == "org" else d for d in dims]
-        for c in columns:
+        for c in SUMS:
             value = {f"{part}_num": f"{part}_num", f"{part}_den": "1"}.get(c, "0")
             fields.append(f"{value} AS {c}")
         fact_table = CaseFact._meta.db_table
         where = f"{part}_day IS NOT NULL"
         selects.append(f"SELECT {', '.join(fields)} FROM {fact_table} WHERE {where}")  # noqa: S608
     # Every identifier comes from model metadata and PARTS, and the grain from Grain: no input.
-    sums = ", ".join(f"SUM({c})" for c in columns)
+    sums = ", ".join(f"SUM({c})" for c in SUMS)
     group = ", ".join(["bucket", *out_dims])
     head = f"INSERT INTO {model._meta.db_table} (grain, bucket, {', '.join(out_dims)}, "
-    body = f"{', '.join(columns)}) SELECT '{grain}', {group}, {sums} FROM ("  # noqa: S608
+    body = f"{', '.join(SUMS)}) SELECT '{grain}', {group}, {sums} FROM ("  # noqa: S608
     return head + body + " UNION ALL ".join(selects) + f") u GROUP BY {group}"
+
+
+def _resum_sql(target: str, source: str, dims: Sequence[tuple[str, str]], *, to_month: bool) -> str:
+    """INSERT … SELECT summing one rollup table's rows into another's: its day rows into month
+    rows (`to_month`), or at the same grains over fewer dimensions. `dims`: (target column,
+    SQL expression over the source row); quoted constants are not grouped by."""
+    if to_month:
+        keys, where = [f"'{MONTH}'", _bucket_sql("bucket", MONTH)], f" WHERE grain = '{DAY}'"
+    else:
+        keys, where = ["grain", "bucket"], ""
+    keys += [expr for _column, expr in dims]
+    columns = ", ".join(["grain", "bucket", *(column for column, _expr in dims), *SUMS])
+    group = ", ".join(k for k in keys if not k.startswith("'"))
+    sums = ", ".join(f"SUM({c})" for c in SUMS)
+    into, source_table = TABLES[target]._meta.db_table, TABLES[source]._meta.db_table
+    # Identifiers from model metadata, MARGIN_DIMS and PARTS only: no input.
+    return (
+        f"INSERT INTO {into} ({columns}) SELECT {', '.join(keys)}, {sums} "  # noqa: S608
+        f"FROM {source_table}{where} GROUP BY {group}"
+    )
+
+
+def _rebuild_statements() -> list[str]:
+    """The full table by month and the area and unit tables by day from the facts; their
+    month rows from their day rows; the margins from the area table."""
+    area = [(d, d) for d in TABLE_DIMS["area"]]
+    unit = [("org_id", "org_id"), ("region", "region")]
+    margins = [[("region", "region"), ("dim", "''"), ("key", "''")]] + [
+        [("region", "region"), ("dim", f"'{dim}'"), ("key", f"CAST({column} AS TEXT)")]
+        for dim, column in MARGIN_DIMS.items()
+    ]
+    return [
+        _rollup_sql("full", MONTH),
+        _rollup_sql("area", DAY),
+        _rollup_sql("unit", DAY),
+        _resum_sql("area", "area", area, to_month=True),
+        _resum_sql("unit", "unit", unit, to_month=True),
+        *(_resum_sql("margin", "area", dims, to_month=False) for dims in margins),
+    ]
 
 
 def rollups_from_facts() -> None:
     """Fill the (emptied) rollup tables from the fact table."""
     with connection.cursor() as cursor:
-        for table, grains in TABLE_GRAINS.items():
-            for grain in grains:
-                cursor.execute(_rollup_sql(table, str(grain)))
+        for statement in _rebuild_statements():
+            cursor.execute(statement)
 
 
 def rollup_rebuild(

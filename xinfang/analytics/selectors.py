@@ -1,7 +1,7 @@
 """Reads of the analytics: KPI summaries, breakdowns, volume series, drill-downs to cases and
 the assessment table. Everything is read from the rollup tables (KpiRollup and its reduced
-forms AreaRollup and UnitRollup) or, for the cases behind a figure, from the per-case facts —
-never by scanning petitions per request.
+forms AreaRollup, UnitRollup and MarginRollup) or, for the cases behind a figure, from the
+per-case facts — never by scanning petitions per request.
 
 Periods are half-open ranges of local (Asia/Shanghai) dates [start, end). A period is read as
 its whole months (month rows) plus the days at its edges (day rows), so any range works and a
@@ -22,12 +22,14 @@ from django.db.models.functions import Substr
 
 from xinfang.analytics.kpis import KPI_IDS, KPIS, kpi_rate, satisfaction_variant
 from xinfang.analytics.models import (
+    MARGIN_DIMS,
     PART_ORG,
     PARTS,
     AreaRollup,
     CaseFact,
     Grain,
     KpiRollup,
+    MarginRollup,
     RollupSums,
     UnitRollup,
 )
@@ -162,10 +164,36 @@ def slice_q(s: Slice, *, org_field: str = "org_id") -> Q:
     return q
 
 
+def margin_dim(s: Slice, by: str = "") -> str | None:
+    """The one detail dimension (MARGIN_DIMS) a query without a unit filters or groups by, ""
+    for none: what MarginRollup answers. None when it needs a unit or two detail dimensions."""
+    if s.org_id is not None or by == "unit":
+        return None
+    filters = {"category": s.category_id is not None, "channel": bool(s.channel),
+               "type": bool(s.petition_type)}  # fmt: skip
+    used = {dim for dim, on in filters.items() if on} | ({by} & set(MARGIN_DIMS))
+    if len(used) > 1:
+        return None
+    return used.pop() if used else ""
+
+
+def _margin_q(s: Slice, dim: str) -> Q:
+    q = Q(dim=dim)
+    if s.region_code:
+        q &= Q(region__startswith=region_prefix(s.region_code))
+    value = {"category": s.category_id, "channel": s.channel, "type": s.petition_type}.get(dim)
+    if value not in (None, ""):
+        q &= Q(key=str(value))
+    return q
+
+
 def rollup_model(s: Slice, by: str = "") -> type[RollupSums]:
-    """The smallest rollup table that holds the dimensions a query needs: without the unit
-    (AreaRollup) for region/category/channel/type views, by unit and county only (UnitRollup)
-    for unit views, and the full table only for a unit crossed with other dimensions."""
+    """The smallest rollup table that holds the dimensions a query needs: one detail dimension
+    at most and no unit (MarginRollup) for most region views, without the unit (AreaRollup)
+    for other region views, by unit and county only (UnitRollup) for unit views, and the full
+    table only for a unit crossed with other dimensions."""
+    if margin_dim(s, by) is not None:
+        return MarginRollup
     needs_org = s.org_id is not None or by == "unit"
     needs_detail = bool(s.category_id is not None or s.channel or s.petition_type) or by in (
         "category",
@@ -227,10 +255,13 @@ def _sum_rows(period: Period, s: Slice, by: str = "", grain: str = "") -> list[d
         q = Q(grain=Grain.DAY, bucket__gte=period.start, bucket__lt=period.end)
     else:
         q = period_q(period)
-    qs = model._default_manager.filter(q & slice_q(s))
+    dim = margin_dim(s, by)
+    where = slice_q(s) if dim is None else _margin_q(s, dim)
+    qs = model._default_manager.filter(q & where)
     group = []
     if by:
-        qs, group = qs.annotate(key_=_group_expr(by, s)[1]), ["key_"]
+        key = F("key") if dim and by in MARGIN_DIMS else _group_expr(by, s)[1]
+        qs, group = qs.annotate(key_=key), ["key_"]
     if grain:
         group.append("bucket")
     sums = {c: Sum(c) for c in columns}

@@ -15,6 +15,7 @@ from xinfang.analytics.models import (
     CaseFact,
     Exclusion,
     KpiRollup,
+    MarginRollup,
     RollupState,
     UnitRollup,
 )
@@ -32,13 +33,14 @@ KEY = ["grain", "bucket", "org_id", "region", "category_id", "channel", "petitio
 
 
 def rollup_snapshot() -> dict[tuple[Any, ...], tuple[int, ...]]:
-    """Every non-empty row of the three rollup tables (an incremental refresh may leave rows
+    """Every non-empty row of the four rollup tables (an incremental refresh may leave rows
     summing to zero)."""
     out: dict[tuple[Any, ...], tuple[int, ...]] = {}
     for model, key in (
         (KpiRollup, KEY),
         (AreaRollup, [k for k in KEY if k != "org_id"]),
         (UnitRollup, ["grain", "bucket", "org_id", "region"]),
+        (MarginRollup, ["grain", "bucket", "region", "dim", "key"]),
     ):
         for r in model.objects.values_list(*key, *COLUMNS):
             if any(r[len(key) :]):
