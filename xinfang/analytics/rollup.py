@@ -313,10 +313,28 @@ def _rebuild_statements() -> list[str]:
 
 
 def rollups_from_facts() -> None:
-    """Fill the (emptied) rollup tables from the fact table."""
+    """Empty the rollup tables and fill them again from the fact table."""
+    for model in TABLES.values():
+        model._default_manager.all().delete()
     with connection.cursor() as cursor:
         for statement in _rebuild_statements():
             cursor.execute(statement)
+
+
+def rollups_resum(*, now: datetime | None = None) -> int:
+    """Re-sum every rollup table from the stored facts (analytics_rebuild --rollups-only):
+    after an upgrade adds or changes a rollup table, this takes minutes where recomputing
+    every fact takes an hour. Holds the refresh lock; the watermark stays, as the facts do.
+    Returns the number of facts summed."""
+    state = _claim(now or timezone.now())
+    if state is None:
+        raise RuntimeError("a rollup refresh is running")
+    try:
+        with transaction.atomic():
+            rollups_from_facts()
+    finally:
+        _release(state)
+    return CaseFact.objects.count()
 
 
 def rollup_rebuild(
@@ -335,8 +353,6 @@ def rollup_rebuild(
         done = 0
         with transaction.atomic():
             CaseFact.objects.all().delete()
-            for model in TABLES.values():
-                model._default_manager.all().delete()
             ids = Case.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=5000)
             for batch in _chunks(ids, 2000):
                 facts = facts_compute(batch, now, tops)
