@@ -136,16 +136,52 @@ def _next_month(d: date) -> date:
     return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
 
 
+def _days(start: date, end: date) -> Q:
+    return Q(grain=Grain.DAY, bucket__gte=start, bucket__lt=end)
+
+
+def period_split(period: Period) -> tuple[Q, Q | None]:
+    """(rows to add, rows to take away, or None) covering exactly [start, end): whole months
+    as month rows; a month the period covers in part as its day rows inside the period or,
+    when fewer, its month row less its day rows outside — a year to 27 November reads three
+    day rows per key for November instead of 27 (month rows equal the sum of their days)."""
+    months: list[date] = []
+    plus: list[Q] = []
+    minus: list[Q] = []
+    month = period.start.replace(day=1)
+    while month < period.end:
+        following = _next_month(month)
+        lo, hi = max(period.start, month), min(period.end, following)
+        inside, outside = (hi - lo).days, (following - month).days - (hi - lo).days
+        if outside < inside:
+            months.append(month)
+            minus += [_days(a, b) for a, b in ((month, lo), (hi, following)) if a < b]
+        else:
+            plus.append(_days(lo, hi))
+        month = following
+    if months:  # contiguous: whole months, and partial ones only next to them
+        plus.append(Q(grain=Grain.MONTH, bucket__gte=months[0], bucket__lte=months[-1]))
+    return _any(plus), (_any(minus) if minus else None)
+
+
+def _any(qs: Sequence[Q]) -> Q:
+    out = qs[0]
+    for q in qs[1:]:
+        out |= q
+    return out
+
+
 def period_q(period: Period) -> Q:
-    """Rows covering exactly [start, end): whole months as month rows, the rest as day rows."""
+    """Rows covering exactly [start, end) without subtraction: whole months as month rows,
+    the rest as day rows (for readers that cannot subtract, e.g. per-row listings)."""
     first = period.start if period.start.day == 1 else _next_month(period.start)
     last = date(period.end.year, period.end.month, 1)  # months before this one are whole
     if first >= last:
-        return Q(grain=Grain.DAY, bucket__gte=period.start, bucket__lt=period.end)
+        return _days(period.start, period.end)
     return (
         Q(grain=Grain.MONTH, bucket__gte=first, bucket__lt=last)
-        | Q(grain=Grain.DAY, bucket__gte=period.start, bucket__lt=first)
-        | Q(grain=Grain.DAY, bucket__gte=last, bucket__lt=period.end)
+        | _days(period.start, first)
+        | _days(last, period.end)
     )
 
 
@@ -252,9 +288,19 @@ def _sum_rows(period: Period, s: Slice, by: str = "", grain: str = "") -> list[d
     if model is KpiRollup and (grain in ("day", "week") or not month_aligned(period)):
         return _fact_rows(period, s, by, "day" if grain else "", parts)
     if grain in ("day", "week"):
-        q = Q(grain=Grain.DAY, bucket__gte=period.start, bucket__lt=period.end)
+        plus, minus = _days(period.start, period.end), None
     else:
-        q = period_q(period)
+        plus, minus = period_split(period)
+    rows = _summed(model, plus, s, by, grain, columns)
+    if minus is not None:  # taken away: the same sums, negated, for the callers to add
+        for row in _summed(model, minus, s, by, grain, columns):
+            rows.append({k: -(v or 0) if k in columns else v for k, v in row.items()})
+    return rows
+
+
+def _summed(
+    model: type[RollupSums], q: Q, s: Slice, by: str, grain: str, columns: Sequence[str]
+) -> list[dict[str, Any]]:
     dim = margin_dim(s, by)
     where = slice_q(s) if dim is None else _margin_q(s, dim)
     qs = model._default_manager.filter(q & where)
@@ -334,6 +380,8 @@ def kpi_breakdown(
         key = key.strftime("%Y-%m") if by == "month" else str(key if key is not None else "")
         for c in SUM_COLUMNS:
             merged[key][c] += int(row.get(c) or 0)
+    # A key whose sums are all zero has nothing in the period (e.g. only subtracted days).
+    merged = {key: sums for key, sums in merged.items() if any(sums.values())}
     labels = breakdown_labels(by, merged.keys())
     out = [
         BreakdownRow(key, labels.get(key, key), sums["vol_num"], _values(sums, variant))
