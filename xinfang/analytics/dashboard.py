@@ -558,15 +558,23 @@ def dashboard_build(
     )
 
 
-def _area_table(view: Viewpoint, period: Period, s: Slice, link: Link) -> Table | None:
-    """Province and city views: the divisions one level down; a county: its units."""
+def area_by(view: Viewpoint) -> tuple[str, str, str] | None:
+    """The area table's breakdown, heading and drill parameter: province and city views list
+    the divisions one level down, a county its units, a unit none."""
     if view.org is not None:
         return None
     if view.region.level < 3:
-        rows = kpi_breakdown(period=period, slice=s, by="region")
-        return breakdown_table("area", _("地区"), rows, link, param="region", drill=True)
-    rows = kpi_breakdown(period=period, slice=s, by="unit")
-    return breakdown_table("area", _("责任单位"), rows, link, param="org", drill=True)
+        return "region", str(_("地区")), "region"
+    return "unit", str(_("责任单位")), "org"
+
+
+def _area_table(view: Viewpoint, period: Period, s: Slice, link: Link) -> Table | None:
+    area = area_by(view)
+    if area is None:
+        return None
+    by, label, param = area
+    rows = kpi_breakdown(period=period, slice=s, by=by)
+    return breakdown_table("area", label, rows, link, param=param, drill=True)
 
 
 # --- exports ------------------------------------------------------------------------------------
@@ -583,10 +591,10 @@ def export_table(
     if key == "volume":
         return _series_export(volume_panel(period, s, link)[1], title)
     if key == "area":
-        if view.org is not None:
+        area = area_by(view)
+        if area is None:
             return None
-        by = "region" if view.region.level < 3 else "unit"
-        label = _("地区") if by == "region" else _("责任单位")
+        by, label, _param = area
     else:
         by = key
         label = _("内容分类") if key == "category" else _("渠道")

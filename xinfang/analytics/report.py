@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xinfang.analytics.exports import breakdown_table
-from xinfang.analytics.kpis import KPIS, rate_text
+from xinfang.analytics.kpis import KPIS, rate_text, satisfaction_variant
 from xinfang.analytics.models import CaseFact, ReportDelivery
 from xinfang.analytics.selectors import (
     KpiValue,
@@ -117,7 +117,7 @@ def annual_report(*, year: int, region_code: str = "") -> AnnualReport:
     channels = by("channel")
     region = region_get(code=region_code) if region_code else None
     months = kpi_breakdown(period=period, slice=where, by="month")
-    variant = str(getattr(settings, "XINFANG_KPI_SATISFACTION_VARIANT", "A"))
+    variant = satisfaction_variant()[0]
     return AnnualReport(
         year=year,
         region_code=region_code,
