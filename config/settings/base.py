@@ -293,6 +293,8 @@ XINFANG_KPI_DUE = env_str("XINFANG_KPI_DUE", "nominal")
 XINFANG_ANALYTICS_REPORT_RECIPIENTS = env_list("XINFANG_ANALYTICS_REPORT_RECIPIENTS")
 XINFANG_ANALYTICS_REPORT_DAY = env_int("XINFANG_ANALYTICS_REPORT_DAY", 1)
 XINFANG_ANALYTICS_REPORT_REGION = env_str("XINFANG_ANALYTICS_REPORT_REGION", "")
+# A dashboard's figures (per view, period and slice) are reused for this many seconds.
+XINFANG_ANALYTICS_CACHE_SECONDS = env_int("XINFANG_ANALYTICS_CACHE_SECONDS", 60)
 # Hot issues cluster at most this many of a city's latest petitions per refresh: the clustering
 # is O(n²) in time and memory (3,000 demo petitions: about 5 s and 0.5 GB at peak).
 XINFANG_HOT_MAX_ITEMS = env_int("XINFANG_HOT_MAX_ITEMS", 3000)
