@@ -6,8 +6,9 @@
    (bench/workbench/run.py `database_load` → bench/workbench/load.py: migrated, seeded with
    Hunan's divisions and the demo units, every case walked along a legal path with its events
    and clocks). A database already loaded with the same `--n` and `--seed` is reused (its
-   figures are kept in `bench_analytics_meta`; its rollup tables are summed again from its
-   facts, so a run after a change of the rollups measures the new ones); `--fresh` reloads it.
+   figures are kept in `bench_analytics_meta`; when the rollup code changed since, its rollup
+   tables are summed again from its facts, so the run measures the current ones); `--fresh`
+   reloads it.
 2. Adds what the loader leaves out and the KPIs read: the petitioners' ratings of the
    handling unit (satisfied / basically / dissatisfied / expired), repeats of an earlier
    petition from the same division, fast-channel flags and 督办 orders on cases that ran past
@@ -28,6 +29,7 @@ One JSON line on stdout (keys in bench/README.md); progress on stderr.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -66,6 +68,7 @@ DASHBOARD = "/staff/analytics/"
 BASELINE = "/healthz"
 ANALYST = "analyst"  # the demo's province analyst at 430000-XFJ (xinfang/demo/units.py)
 META_TABLE = "bench_analytics_meta"
+ROLLUP_CODE = ("xinfang/analytics/rollup.py", "xinfang/analytics/models.py")
 
 # Shares of the petitioners' ratings of the handling unit, among replies not anonymous whose
 # rating window has run out (the rest expired unrated): DOMAIN §8 K-6/K-7.
@@ -363,14 +366,27 @@ def _reusable(admin_url: str, args: argparse.Namespace, var_dir: str) -> dict[st
     return meta
 
 
+def rollup_code() -> str:
+    """A digest of the code that decides what the rollup tables hold: a reused database whose
+    rollups were summed by other code gets them summed again (`child_resum`)."""
+    digest = hashlib.sha256()
+    for path in ROLLUP_CODE:
+        digest.update((ROOT / path).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def prepare(admin_url: str, args: argparse.Namespace, argv: list[str], var_dir: str) -> dict:
     """Reuse the loaded and built database when it matches; else load, add, build."""
     _admin, db_url = pg_urls(args.pg, args.db_name)
     meta = _reusable(admin_url, args, var_dir)
+    code = rollup_code()
     if meta is not None and "rollup_full_build_s" in meta:
-        log(f"reusing {args.db_name}: loaded at {meta['t0']}, built; re-summing its rollups")
-        meta.update(run_child("resum", argv, args.db_name, var_dir))
-        meta_write(db_url, META_TABLE, meta)
+        log(f"reusing {args.db_name}: loaded at {meta['t0']}, built")
+        meta.pop("rollup_resum_s", None)
+        if meta.get("rollup_code") != code:
+            log("its rollups were summed by other code: summing them again from its facts")
+            meta.update(run_child("resum", argv, args.db_name, var_dir), rollup_code=code)
+            meta_write(db_url, META_TABLE, meta)
         return {**meta, "reused": True}
     if meta is None:
         load_args = argparse.Namespace(db_name=args.db_name, petitions=args.n, seed=args.seed)
@@ -381,7 +397,7 @@ def prepare(admin_url: str, args: argparse.Namespace, argv: list[str], var_dir: 
         meta["extras_s"] = round(time.monotonic() - started, 1)
         log(f"extras: {meta['extras']} ({meta['extras_s']} s)")
         meta_write(db_url, META_TABLE, meta)
-    meta.update(run_child("build", argv, args.db_name, var_dir))
+    meta.update(run_child("build", argv, args.db_name, var_dir), rollup_code=code)
     meta_write(db_url, META_TABLE, meta)
     return {**meta, "reused": False}
 
@@ -450,7 +466,7 @@ def summary(args: argparse.Namespace, meta: dict[str, Any], m: dict[str, Any]) -
         "extras": meta.get("extras"),
         "hot_issues": meta.get("hot_issues"),
         "load_s": meta.get("load_s"),
-        "rollup_resum_s": meta.get("rollup_resum_s") if meta["reused"] else None,
+        "rollup_resum_s": meta.get("rollup_resum_s"),
         "reused": meta["reused"],
         "cpus": os.cpu_count(),
     }
