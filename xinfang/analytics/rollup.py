@@ -231,6 +231,7 @@ def rollup_refresh(*, now: datetime | None = None) -> int:
         _release(state)
         raise
     _release(state, last_event_id=top, refreshed_at=now)
+    _analyze()
     return done
 
 
@@ -321,6 +322,18 @@ def rollups_from_facts() -> None:
             cursor.execute(statement)
 
 
+def _analyze() -> None:
+    """Fresh planner statistics after a rebuild (PostgreSQL): tables filled in one
+    transaction keep the estimates of their empty state until autovacuum comes round, and a
+    province breakdown planned for one row sorted 19,000 on disk (80 ms instead of 20)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        tables = [m._meta.db_table for m in TABLES.values()] + [CaseFact._meta.db_table]
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")
+
+
 def rollups_resum(*, now: datetime | None = None) -> int:
     """Re-sum every rollup table from the stored facts (analytics_rebuild --rollups-only):
     after an upgrade adds or changes a rollup table, this takes minutes where recomputing
@@ -334,6 +347,7 @@ def rollups_resum(*, now: datetime | None = None) -> int:
             rollups_from_facts()
     finally:
         _release(state)
+    _analyze()
     return CaseFact.objects.count()
 
 
@@ -365,4 +379,5 @@ def rollup_rebuild(
         _release(state)
         raise
     _release(state, last_event_id=top, refreshed_at=now)
+    _analyze()
     return done
