@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -43,6 +43,7 @@ from xinfang.cases.workflow import OPEN_STATES
 from xinfang.clock.engine import TZ
 from xinfang.core import tables
 from xinfang.handling.models import SupervisionOrder, SupervisionStatus
+from xinfang.orgs.selectors import region_ancestors
 from xinfang.triage.models import HotIssue, HotIssueMember
 
 ONLINE_CHANNELS: frozenset[str] = frozenset(
@@ -508,14 +509,32 @@ def hot_for_view(view: Viewpoint) -> list[HotIssue]:
     """The stored hot issues of the view: those of scopes inside its region, and those of the
     city around it that have a petition inside it (a county sees its own part of its city's
     issues); a unit sees the issues it has a petition in."""
-    members = HotIssueMember.objects.filter(issue=OuterRef("pk"))
+    # Issue ids from the members in one semi-join, not a per-issue EXISTS: with 548 issues
+    # and 1,000,000 petitions the correlated form took 330–400 ms for a city or a unit.
     if view.org is not None:
-        org = view.org.pk
-        q = Q(Exists(members.filter(Q(case__lead_org_id=org) | Q(case__register_org_id=org))))
+        org = view.org
+        # A unit's petitions lie in its own region (属地), so only the scopes around it and
+        # inside it are read: checking every member's case took 0.4 s at 1,000,000.
+        near = HotIssue.objects.filter(
+            Q(region_id__in=[r.pk for r in region_ancestors(region=org.region)])
+            | Q(region__code__startswith=org.region.prefix)
+        )
+        mine = Q(case__lead_org_id=org.pk) | Q(case__register_org_id=org.pk)
+        ids = HotIssueMember.objects.filter(
+            mine, issue_id__in=list(near.values_list("pk", flat=True))
+        )
+        q = Q(pk__in=list(ids.values_list("issue_id", flat=True).distinct()))
     else:
         prefix = view.region.prefix
-        inside = Exists(members.filter(case__region__code__startswith=prefix))
-        q = Q(region__code__startswith=prefix) | Q(inside)
+        q = Q(region__code__startswith=prefix)
+        # Only the scopes around the view (its city, the province) can hold issues with some
+        # petitions inside it; other scopes lie wholly inside or wholly outside.
+        around = [r.pk for r in region_ancestors(region=view.region)[1:]]
+        if around:
+            inside = HotIssueMember.objects.filter(
+                issue__region_id__in=around, case__region__code__startswith=prefix
+            )
+            q |= Q(pk__in=inside.values("issue_id"))
     return list(
         HotIssue.objects.filter(q)
         .select_related("region")

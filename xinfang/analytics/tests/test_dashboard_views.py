@@ -21,18 +21,20 @@ from django.core.cache import cache
 from django.test import Client
 from openpyxl import load_workbook
 
-from xinfang.analytics.dashboard import ONLINE_CHANNELS
+from xinfang.analytics.dashboard import ONLINE_CHANNELS, hot_for_view
 from xinfang.analytics.rollup import rollup_refresh
 from xinfang.analytics.selectors import Period, Slice, kpi_breakdown, kpi_cases, kpi_summary
 from xinfang.analytics.tests.kpi_world import KpiWorld
+from xinfang.analytics.viewpoints import Viewpoint
 from xinfang.cases.models import Case, Channel
 from xinfang.cases.tests.factories import make_case, petition_payload
 from xinfang.clock.engine import TZ
 from xinfang.intake.services import petition_submit
 from xinfang.orgs.models import Org, User
 from xinfang.orgs.permissions import Role
-from xinfang.orgs.tests.factories import make_bureau, make_staff
+from xinfang.orgs.tests.factories import make_bureau, make_org, make_staff
 from xinfang.triage.hotwatch import hot_issues_refresh
+from xinfang.triage.models import HotIssue
 from xinfang.triage.tests.test_hotspots import NOISE
 from xinfang.triage.tests.test_hotwatch import NOW as HOT_NOW
 from xinfang.triage.tests.test_hotwatch import petitions
@@ -373,6 +375,20 @@ def test_hot_issues_with_growth_alerts(world: Any) -> None:
     # Another county's analyst does not see 芙蓉区's issue.
     other = make_staff(org=p.neighbour, role=Role.ANALYST)
     assert not page(other, DASH)[1].select("[data-testid=hot] tbody tr.an-growing")
+
+
+def test_a_units_hot_issues_are_those_it_has_a_petition_in(world: Any) -> None:
+    kw, _p = world
+    noise = petitions(NOISE)
+    hot_issues_refresh(now=HOT_NOW)
+    issue = HotIssue.objects.get(members__case=noise[0])
+    housing = Org.objects.select_related("region").get(pk=kw.w.housing.pk)
+    assert issue not in hot_for_view(Viewpoint(housing.region, housing))
+    # Housing now leads one of the issue's petitions; a unit of the same county leads none.
+    Case.objects.filter(pk=noise[0].pk).update(lead_org=housing)
+    assert issue in hot_for_view(Viewpoint(housing.region, housing))
+    idle = make_org(region_code="430102", name="芙蓉区文化旅游体育局")
+    assert issue not in hot_for_view(Viewpoint(idle.region, idle))
 
 
 # --- exports -----------------------------------------------------------------------------------
