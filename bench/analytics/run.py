@@ -67,6 +67,10 @@ BUDGET_MS = 500.0  # DESIGN.md §9: province dashboard, all KPIs, 1,000,000 peti
 DASHBOARD = "/staff/analytics/"
 BASELINE = "/healthz"
 ANALYST = "analyst"  # the demo's province analyst at 430000-XFJ (xinfang/demo/units.py)
+# Views below the province the same analyst may open, measured cold after it: a city, a county
+# and a unit (the workbench benchmark's busy unit), as region code or unit code.
+OTHER_VIEWS = {"city": ("region", "430100"), "county": ("region", "430102"),
+               "unit": ("org", "430102-ZJ")}  # fmt: skip
 META_TABLE = "bench_analytics_meta"
 ROLLUP_CODE = ("xinfang/analytics/rollup.py", "xinfang/analytics/models.py")
 
@@ -272,6 +276,31 @@ def _dashboard_runs(args: argparse.Namespace) -> dict[str, Any]:
     return {"first_ms": round(first * 1000, 1), "figures": figures, "errors": errors}
 
 
+def _other_views(args: argparse.Namespace) -> dict[str, float]:
+    """Cold p50 of the city, county and unit dashboards (a third of --requests each)."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    from xinfang.orgs.models import Org, User
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(username=ANALYST))
+    out: dict[str, float] = {}
+    for name, (param, code) in OTHER_VIEWS.items():
+        value = str(Org.objects.get(code=code).pk) if param == "org" else code
+        url = f"{DASHBOARD}?{param}={value}"
+        times = []
+        for _ in range(max(args.requests // 3, 5)):
+            cache.clear()
+            seconds, status = _timed_get(client, url)
+            if status != 200:
+                raise SetupError(f"{url} answered {status} for {ANALYST!r}")
+            times.append(seconds)
+        out[f"{name}_cold_ms"] = round(percentile_ms(times, 0.5), 1)
+        log(f"{name} ({url}) cold p50 {out[f'{name}_cold_ms']} ms")
+    return out
+
+
 def _statements() -> int:
     """SQL statements of one cold dashboard request."""
     from django.core.cache import cache
@@ -323,6 +352,7 @@ def _refresh_after_events(args: argparse.Namespace, t0: datetime) -> dict[str, A
 def child_measure(args: argparse.Namespace, meta: dict[str, Any]) -> dict[str, Any]:
     statements = _statements()
     runs = _dashboard_runs(args)
+    runs["views"] = _other_views(args)
     refresh = _refresh_after_events(args, datetime.fromisoformat(meta["t0"]))
     return {**runs, "statements": statements, **refresh}
 
@@ -450,6 +480,7 @@ def summary(args: argparse.Namespace, meta: dict[str, Any], m: dict[str, Any]) -
         "dashboard_cold_ms": f["cold"]["p50_ms"],
         "dashboard_cold_p95_ms": f["cold"]["p95_ms"],
         "dashboard_first_ms": m["first_ms"],
+        **m["views"],
         "rollup_refresh_s": m["refresh_s"],
         "rollup_full_build_s": meta["rollup_full_build_s"],
         "baseline_p50_ms": base["p50_ms"],

@@ -231,7 +231,6 @@ def rollup_refresh(*, now: datetime | None = None) -> int:
         _release(state)
         raise
     _release(state, last_event_id=top, refreshed_at=now)
-    _analyze()
     return done
 
 
