@@ -161,6 +161,8 @@ def period_split(period: Period) -> tuple[Q, Q | None]:
         month = following
     if months:  # contiguous: whole months, and partial ones only next to them
         plus.append(Q(grain=Grain.MONTH, bucket__gte=months[0], bucket__lte=months[-1]))
+    if not plus:  # an empty period (start == end on the first of a month) holds no rows
+        plus.append(_days(period.start, period.start))
     return _any(plus), (_any(minus) if minus else None)
 
 

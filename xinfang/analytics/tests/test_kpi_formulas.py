@@ -283,3 +283,10 @@ def _keyed(rows: list[dict[str, Any]], by: str) -> dict[str, dict[str, int]]:
                 sums[column] = sums.get(column, 0) + int(value)
     nonzero = {key: {c: n for c, n in sums.items() if n} for key, sums in out.items()}
     return {key: sums for key, sums in nonzero.items() if sums}
+
+
+@pytest.mark.parametrize("day", [date(2025, 10, 1), date(2025, 10, 15)])
+def test_an_empty_period_has_no_figures(refreshed: KpiWorld, day: date) -> None:
+    empty = Period(day, day)
+    assert kpi_summary(period=empty, slice=Slice())["VOL"].num == 0
+    assert kpi_breakdown(period=empty, slice=Slice(), by="category") == []
