@@ -116,3 +116,24 @@ def _plain(value: Any, path: str) -> Any:
             raise TypeError(f"audit {path} keys must be strings without NUL characters")
         return {key: _plain(item, f"{path}.{key}") for key, item in value.items()}
     raise TypeError(f"audit {path} holds a {type(value).__name__}; use str, int, bool or None")
+
+
+def credential_audit(
+    *,
+    action: AuditAction,
+    actor: User | None,
+    object_type: str,
+    object_id: int,
+    name: str,
+    hint: str,
+    **detail: Any,
+) -> AuditEntry:
+    """Issuing, rotating or revoking a machine credential (an API key, a grid token), audited
+    like any staff act; a management command records no actor, and the entry says so."""
+    return audit_record(
+        action=action,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
+        detail={"code": name, "hint": hint, "via": "staff" if actor else "command", **detail},
+    )

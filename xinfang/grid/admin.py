@@ -1,9 +1,12 @@
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from xinfang.grid.models import GridSystem, GridWorker, ProxyAuthorisation, VerificationTask
+from xinfang.grid.services import grid_system_disable
 
 
 @admin.register(GridSystem)
@@ -12,8 +15,17 @@ class GridSystemAdmin(admin.ModelAdmin):
 
     list_display = ("code", "name", "region", "token_hint", "is_active", "created_at")
     fields = ("code", "name", "region", "token_hint", "is_active")
-    readonly_fields = ("code", "token_hint")
+    # Switched off by the audited action only; a disabled system is not switched back on.
+    readonly_fields = ("code", "token_hint", "is_active")
     raw_id_fields = ("region",)
+    actions = ("disable",)
+
+    @admin.action(description=_("停用所选网格系统"))
+    def disable(self, request: HttpRequest, queryset: QuerySet[GridSystem]) -> None:
+        systems = list(queryset.filter(is_active=True))
+        for system in systems:
+            grid_system_disable(system=system, actor=request.user)
+        self.message_user(request, _("已停用 %(n)d 个网格系统。") % {"n": len(systems)})
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

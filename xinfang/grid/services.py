@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from xinfang.audit.models import AuditAction
-from xinfang.audit.services import audit_record
+from xinfang.audit.services import credential_audit
 from xinfang.cases.models import Attachment, Case, Channel, EventKind
 from xinfang.cases.services import UploadedFileData, case_event_append, file_store
 from xinfang.core import validators as v
@@ -75,19 +75,14 @@ def _new_token(raw: str = "") -> NewCredential:
 def _credential_audit(
     action: AuditAction, system: GridSystem, actor: User | None, **detail: Any
 ) -> None:
-    # Who handed a system the key to file petitions is audited like any staff act; the
-    # management command records no actor, and says so.
-    audit_record(
+    credential_audit(
         action=action,
         actor=actor,
         object_type="grid.system",
         object_id=system.pk,
-        detail={
-            "code": system.code,
-            "hint": system.token_hint,
-            "via": "staff" if actor else "command",
-            **detail,
-        },
+        name=system.code,
+        hint=system.token_hint,
+        **detail,
     )
 
 

@@ -38,6 +38,8 @@ from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from xinfang.audit.models import AuditAction
+from xinfang.audit.services import credential_audit
 from xinfang.cases.models import Case, Channel
 from xinfang.catalog.models import Category
 from xinfang.core.credentials import credential_digest, credential_new
@@ -49,7 +51,7 @@ from xinfang.notify.models import Medium
 from xinfang.open311 import errors as e
 from xinfang.open311 import selectors as s
 from xinfang.open311.models import ApiKey, Open311Request
-from xinfang.orgs.models import Org, Region
+from xinfang.orgs.models import Org, Region, User
 from xinfang.orgs.selectors import region_get
 from xinfang.triage.gazetteer import locate_sure
 
@@ -92,6 +94,18 @@ class IssuedKey:
     raw: str  # shown to the issuer once; only its digest is stored
 
 
+def _key_audit(action: AuditAction, key: ApiKey, actor: User | None) -> None:
+    credential_audit(
+        action=action,
+        actor=actor,
+        object_type="open311.apikey",
+        object_id=key.pk,
+        name=key.owner,
+        hint=key.prefix,
+    )
+
+
+@transaction.atomic
 def api_key_issue(
     *,
     owner: str,
@@ -100,6 +114,7 @@ def api_key_issue(
     region: Region | None = None,
     returns_token: bool = False,
     raw: str = "",
+    actor: User | None = None,
 ) -> IssuedKey:
     new = credential_new(raw=raw)
     key = ApiKey.objects.create(
@@ -111,7 +126,18 @@ def api_key_issue(
         digest=new.digest,
         returns_token=returns_token,
     )
+    _key_audit(AuditAction.CREDENTIAL_ISSUE, key, actor)
     return IssuedKey(api_key=key, raw=new.raw)
+
+
+@transaction.atomic
+def api_key_revoke(*, api_key: ApiKey, actor: User | None = None) -> None:
+    """The key stops working at once; the requests filed with it keep pointing at it. A
+    revoked key is never re-enabled: the client gets a new one (api_key_issue)."""
+    if not ApiKey.objects.filter(pk=api_key.pk, is_active=True).update(is_active=False):
+        return  # already revoked: nothing happened, nothing to audit
+    api_key.is_active = False
+    _key_audit(AuditAction.CREDENTIAL_REVOKE, api_key, actor)
 
 
 def api_key_authenticate(*, raw: str) -> ApiKey:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.test import Client
+
 from xinfang.audit.models import AuditAction, AuditEntry
 from xinfang.grid.services import IssuedCredentials, grid_system_disable, grid_system_rotate
 from xinfang.handling.tests.world import World
@@ -36,3 +38,25 @@ def test_issue_rotate_and_disable_are_audited_without_the_token(
     for entry in entries:  # the hint names the token; the token itself is never kept
         assert grid.token not in str(entry.detail)
         assert rotated.token not in str(entry.detail)
+
+
+def test_the_admin_disables_a_system_through_the_audited_service(
+    admin_client: Client, grid: IssuedCredentials
+) -> None:
+    system = grid.system
+    url = f"/admin/grid/gridsystem/{system.pk}/change/"
+    # The change form shows the switch but cannot turn it (only the action can).
+    form = {"name": system.name, "region": system.region_id}
+    assert admin_client.post(url, form).status_code == 302
+    system.refresh_from_db()
+    assert system.is_active
+    response = admin_client.post(
+        "/admin/grid/gridsystem/", {"action": "disable", "_selected_action": [system.pk]}
+    )
+    assert response.status_code == 302
+    system.refresh_from_db()
+    assert not system.is_active
+    revoke = _entries(system.pk)[-1]
+    assert revoke.action == AuditAction.CREDENTIAL_REVOKE
+    assert revoke.actor is not None
+    assert revoke.actor.is_superuser

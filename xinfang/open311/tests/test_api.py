@@ -15,6 +15,7 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
 
+from xinfang.audit.models import AuditAction, AuditEntry
 from xinfang.cases.models import Case, Channel
 from xinfang.cases.tests.factories import make_case
 from xinfang.cases.workflow import Actor
@@ -544,3 +545,32 @@ def test_admin_issues_a_key_once(admin_client: Client) -> None:
     messages = [str(m) for m in response.context["messages"]]
     raw = messages[0].rsplit("：", 1)[1]
     assert api_key_authenticate(raw=raw).owner == "某市民服务平台"
+
+
+def test_admin_issue_and_revoke_are_audited_and_a_revoked_key_stays_off(
+    admin_client: Client,
+) -> None:
+    admin_client.post(
+        "/admin/open311/apikey/add/", {"owner": "某区网格平台", "is_active": "on"}, follow=True
+    )
+    key = ApiKey.objects.get(owner="某区网格平台")
+    change = f"/admin/open311/apikey/{key.pk}/change/"
+    # Unticking the box on the change form does nothing: it is read-only there.
+    assert admin_client.post(change, {"owner": key.owner, "contact": ""}).status_code == 302
+    key.refresh_from_db()
+    assert key.is_active
+    response = admin_client.post(
+        "/admin/open311/apikey/", {"action": "revoke", "_selected_action": [key.pk]}
+    )
+    assert response.status_code == 302
+    key.refresh_from_db()
+    assert not key.is_active
+    entries = AuditEntry.objects.filter(object_type="open311.apikey", object_id=str(key.pk))
+    actions = list(entries.order_by("seq").values_list("action", "actor__is_superuser"))
+    assert actions == [
+        (AuditAction.CREDENTIAL_ISSUE, True),
+        (AuditAction.CREDENTIAL_REVOKE, True),
+    ]
+    # Revoking again changes nothing and records nothing.
+    admin_client.post("/admin/open311/apikey/", {"action": "revoke", "_selected_action": [key.pk]})
+    assert entries.count() == 2
