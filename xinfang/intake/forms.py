@@ -4,15 +4,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from xinfang.cases.services import UploadedFileData
 from xinfang.catalog.selectors import petition_type_list
 from xinfang.core import crypto
-from xinfang.core.errors import FieldErrors, Msg
+from xinfang.core.errors import ApplicationError, FieldErrors, Msg
 from xinfang.core.http import client_key
 from xinfang.core.ratelimit import window_count, window_hit
 from xinfang.intake.services import Receipt
@@ -117,3 +118,26 @@ def receipt_remember(request: HttpRequest, receipt: Receipt) -> None:
         "secret": receipt.secret or earlier,
         "anonymous": receipt.case.is_anonymous,
     }
+
+
+def citizen_form_post(
+    request: HttpRequest,
+    *,
+    submit: Callable[[dict[str, Any], list[UploadedFileData]], Receipt],
+    rerender: Callable[[dict[str, list[str]], int], HttpResponse],
+) -> Receipt | HttpResponse:
+    """A POST of the citizens' form (the portal's, and WeChat's H5 form): the hourly limit,
+    the fields and uploads, `submit`, errors shown again with the form (`rerender(errors,
+    status)`); a stored petition is counted and its receipt kept for the receipt page."""
+    if submit_throttled(request):
+        return rerender({"form": [str(SUBMIT_THROTTLED)]}, 429)
+    data = form_data(request.POST)
+    try:
+        receipt = submit(data, form_files_checked(request, data))
+    except FieldErrors as exc:
+        return rerender(form_field_errors(exc), 400)
+    except ApplicationError as exc:
+        return rerender({"form": [str(exc.message)]}, 400)
+    submit_counted(request)
+    receipt_remember(request, receipt)
+    return receipt

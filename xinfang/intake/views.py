@@ -8,18 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from xinfang.cases.models import Channel
 from xinfang.catalog.selectors import petition_type_list
-from xinfang.core.errors import ApplicationError, FieldErrors
-from xinfang.intake.forms import (
-    RECEIPT_SESSION_KEY,
-    SUBMIT_THROTTLED,
-    form_context,
-    form_data,
-    form_field_errors,
-    form_files_checked,
-    receipt_remember,
-    submit_counted,
-    submit_throttled,
-)
+from xinfang.intake.forms import RECEIPT_SESSION_KEY, citizen_form_post, form_context
 from xinfang.intake.services import petition_submit
 from xinfang.intake.text import delivery_key
 
@@ -35,26 +24,20 @@ def _render_form(
 def submit(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _render_form(request)
-    if submit_throttled(request):
-        return _render_form(request, errors={"form": [str(SUBMIT_THROTTLED)]}, status=429)
-    data = form_data(request.POST)
-    try:
-        files = form_files_checked(request, data)
-        receipt = petition_submit(
+    # The form's hidden token makes a double-tapped "submit" one petition, not two.
+    token = request.POST.get("form_token")
+    outcome = citizen_form_post(
+        request,
+        submit=lambda data, files: petition_submit(
             channel=Channel.WEB,
             data=data,
             files=files,
-            # The form's hidden token makes a double-tapped "submit" one petition, not two.
-            idempotency_key=delivery_key("web", token)
-            if (token := request.POST.get("form_token"))
-            else None,
-        )
-    except FieldErrors as exc:
-        return _render_form(request, errors=form_field_errors(exc), status=400)
-    except ApplicationError as exc:
-        return _render_form(request, errors={"form": [str(exc.message)]}, status=400)
-    submit_counted(request)
-    receipt_remember(request, receipt)
+            idempotency_key=delivery_key("web", token) if token else None,
+        ),
+        rerender=lambda errors, status: _render_form(request, errors=errors, status=status),
+    )
+    if isinstance(outcome, HttpResponse):
+        return outcome
     return redirect("intake:receipt")
 
 

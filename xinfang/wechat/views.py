@@ -11,20 +11,8 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from xinfang.core.errors import ApplicationError, FieldErrors
-
-# The web form's own translation of POSTed fields and uploads: one form, two channels.
-from xinfang.intake.forms import (
-    RECEIPT_SESSION_KEY,
-    SUBMIT_THROTTLED,
-    form_context,
-    form_data,
-    form_field_errors,
-    form_files_checked,
-    receipt_remember,
-    submit_counted,
-    submit_throttled,
-)
+# The web form's own handling of POSTed fields and uploads: one form, two channels.
+from xinfang.intake.forms import RECEIPT_SESSION_KEY, citizen_form_post, form_context
 from xinfang.wechat import protocol
 from xinfang.wechat.models import WechatAccount
 from xinfang.wechat.protocol import ProtocolError
@@ -113,26 +101,22 @@ def form(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "wechat/link_invalid.html", {"account": account}, status=403)
     if request.method == "GET":
         return _render_form(request, account, openid)
-    if submit_throttled(request):  # the link may be forwarded: the portal's limit applies
-        errors = {"form": [str(SUBMIT_THROTTLED)]}
-        return _render_form(request, account, openid, errors=errors, status=429)
-    data = form_data(request.POST)
-    try:
-        files = form_files_checked(request, data)
-        receipt = h5_submit(
+    # The link may be forwarded: the portal's hourly limit applies here too.
+    outcome = citizen_form_post(
+        request,
+        submit=lambda data, files: h5_submit(
             account=account,
             openid=openid,
             data=data,
             files=files,
             form_token=request.POST.get("form_token", ""),
-        )
-    except FieldErrors as exc:
-        return _render_form(request, account, openid, errors=form_field_errors(exc), status=400)
-    except ApplicationError as exc:
-        errors = {"form": [str(exc.message)]}
-        return _render_form(request, account, openid, errors=errors, status=400)
-    submit_counted(request)
-    receipt_remember(request, receipt)
+        ),
+        rerender=lambda errors, status: _render_form(
+            request, account, openid, errors=errors, status=status
+        ),
+    )
+    if isinstance(outcome, HttpResponse):
+        return outcome
     return redirect("wechat:receipt", code=account.code)
 
 
