@@ -8,19 +8,11 @@ cases does not top the table.
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db.models import Sum
+from collections.abc import Mapping
 
 from xinfang.analytics.kpis import KPIS, kpi_rate
-from xinfang.analytics.models import AssessmentScheme, UnitRollup
-from xinfang.analytics.selectors import (
-    SUM_COLUMNS,
-    AssessmentRow,
-    KpiValue,
-    Period,
-    period_q,
-)
+from xinfang.analytics.models import AssessmentScheme
+from xinfang.analytics.selectors import AssessmentRow, KpiValue, Period, unit_sums
 from xinfang.orgs.models import Org
 
 
@@ -65,16 +57,10 @@ def assessment_rows(*, scheme_id: int, period: Period) -> list[AssessmentRow]:
     scheme = AssessmentScheme.objects.select_related("region").get(pk=scheme_id)
     units = scheme_units(scheme=scheme)
     weights = scheme_weights(scheme)
-    sums_by_org: dict[int, dict[str, Any]] = {
-        row["org_id"]: dict(row)
-        for row in UnitRollup.objects.filter(period_q(period), org_id__in=list(units))
-        .values("org_id")
-        .annotate(**{c: Sum(c) for c in SUM_COLUMNS})
-        .order_by()
-    }
+    sums_by_org = unit_sums(period=period, org_ids=list(units))
     rows = []
     for org_id, name in units.items():
-        sums: dict[str, Any] = sums_by_org.get(org_id, {})
+        sums: Mapping[str, int] = sums_by_org.get(org_id, {})
         kpis = {}
         for kpi in weights:
             num, den, rate = kpi_rate(

@@ -173,20 +173,6 @@ def _any(qs: Sequence[Q]) -> Q:
     return out
 
 
-def period_q(period: Period) -> Q:
-    """Rows covering exactly [start, end) without subtraction: whole months as month rows,
-    the rest as day rows (for readers that cannot subtract, e.g. per-row listings)."""
-    first = period.start if period.start.day == 1 else _next_month(period.start)
-    last = date(period.end.year, period.end.month, 1)  # months before this one are whole
-    if first >= last:
-        return _days(period.start, period.end)
-    return (
-        Q(grain=Grain.MONTH, bucket__gte=first, bucket__lt=last)
-        | _days(period.start, first)
-        | _days(last, period.end)
-    )
-
-
 def slice_q(s: Slice, *, org_field: str = "org_id") -> Q:
     q = Q()
     if s.region_code:
@@ -316,6 +302,26 @@ def _summed(
     if not group:
         return [qs.aggregate(**sums)]
     return [dict(r) for r in qs.values(*group).annotate(**sums).order_by()]
+
+
+def unit_sums(*, period: Period, org_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Summed rollup columns per unit over the period (UnitRollup), read as period_split
+    says: what a 考核 table ranks."""
+    plus, minus = period_split(period)
+    out: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for q, sign in ((plus, 1), (minus, -1)):
+        if q is None:
+            continue
+        rows = (
+            UnitRollup.objects.filter(q, org_id__in=list(org_ids))
+            .values("org_id")
+            .annotate(**{c: Sum(c) for c in SUM_COLUMNS})
+            .order_by()
+        )
+        for row in rows:
+            for c in SUM_COLUMNS:
+                out[row["org_id"]][c] += sign * int(row[c] or 0)  # type: ignore[literal-required]
+    return out
 
 
 def _values(sums: Mapping[str, Any], variant: str | None = None) -> dict[str, KpiValue]:
